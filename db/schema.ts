@@ -1,0 +1,323 @@
+/**
+ * The one Drizzle schema shared by the gateway and the dashboard.
+ *
+ * Discord ids (snowflakes) are stored as Postgres `bigint` (8 bytes, compact indexes) and surfaced as
+ * decimal strings in TypeScript, because they exceed Number.MAX_SAFE_INTEGER. Timestamps are
+ * `timestamptz`. Every table that belongs to a guild carries `guild_id` first in its keys, so each
+ * index serves per-guild queries (leaderboard, history) without scanning other guilds.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** A Discord snowflake: `bigint` in Postgres, decimal string in TypeScript (postgres.js and PGlite differ in how they return int8). */
+export const snowflake = customType<{ data: string; driverData: string | bigint }>({
+  dataType: () => 'bigint',
+  toDriver: (value) => value,
+  fromDriver: (value) => String(value),
+});
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** How a join was attributed. `pending` is transient: the join is recorded on receipt and decided later. */
+export const JOIN_OUTCOMES = [
+  'pending',
+  'exact',
+  'ambiguous',
+  'vanity',
+  'bot',
+  'unknown',
+  'no_permission',
+  'downtime',
+] as const;
+export type JoinOutcome = (typeof JOIN_OUTCOMES)[number];
+
+export const LOCALES = ['de', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export const OUTBOX_KINDS = ['log', 'dm'] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** `column in ('a', 'b')` for check constraints over the fixed value lists above (never user input). */
+const inList = (column: AnyPgColumn, values: readonly string[]) =>
+  sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
+
+/** Guilds the bot has seen. Rows stay when the bot is removed (`removed_at`), so history survives a re-add. */
+export const guilds = pgTable('guilds', {
+  id: snowflake('id').primaryKey(),
+  name: text('name').notNull(),
+  icon: text('icon'),
+  ownerId: snowflake('owner_id'),
+  features: jsonb('features').$type<string[]>().notNull().default([]),
+  /** The bot's guild-level permissions as a decimal bitfield string, computed from roles at GUILD_CREATE. */
+  botPermissions: text('bot_permissions'),
+  vanityCode: text('vanity_code'),
+  vanityUses: integer('vanity_uses'),
+  /** When the persisted invite snapshot (the `invites` rows) was last brought up to date from Discord. */
+  snapshotAt: timestamp('snapshot_at', { withTimezone: true }),
+  removedAt: timestamp('removed_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Per-guild configuration. A guild without a row uses the defaults (German, XP 50, no log channel).
+ * Template columns are null while the admin has not edited them: the locale's default text is used,
+ * so switching the language switches untouched templates too.
+ */
+export const guildSettings = pgTable(
+  'guild_settings',
+  {
+    guildId: snowflake('guild_id')
+      .primaryKey()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    logChannelId: snowflake('log_channel_id'),
+    dmInviter: boolean('dm_inviter').notNull().default(false),
+    xpPerInvite: integer('xp_per_invite').notNull().default(50),
+    locale: text('locale').$type<Locale>().notNull().default('de'),
+    logTemplate: text('log_template'),
+    logTemplateUndecided: text('log_template_undecided'),
+    dmTemplate: text('dm_template'),
+    updatedBy: snowflake('updated_by'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('guild_settings_xp_range', sql`${t.xpPerInvite} between 0 and 100000`),
+    check('guild_settings_locale', inList(t.locale, LOCALES)),
+  ],
+);
+
+/** Codes an admin excluded from log messages, DMs and XP. Joins through them are still recorded. */
+export const excludedCodes = pgTable(
+  'excluded_codes',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    createdBy: snowflake('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.code] })],
+);
+
+/**
+ * The persisted invite snapshot. A deleted invite keeps its row with `deleted_at` set (a tombstone):
+ * a max-uses invite is deleted when used up, and that delete may arrive after the join it explains.
+ */
+export const invites = pgTable(
+  'invites',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    uses: integer('uses').notNull().default(0),
+    maxUses: integer('max_uses').notNull().default(0),
+    maxAge: integer('max_age').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    inviterId: snowflake('inviter_id'),
+    channelId: snowflake('channel_id'),
+    temporary: boolean('temporary').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.code] }),
+    index('invites_guild_inviter_idx').on(t.guildId, t.inviterId),
+  ],
+);
+
+export type JoinCandidate = { code: string; inviterId: string | null };
+
+/** Every join, with how it was attributed and why. Unique per guild, member and join time, so a replayed event adds nothing. */
+export const memberJoins = pgTable(
+  'member_joins',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    memberId: snowflake('member_id').notNull(),
+    memberBot: boolean('member_bot').notNull().default(false),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull(),
+    outcome: text('outcome').$type<JoinOutcome>().notNull().default('pending'),
+    /** A stable, translatable reason key (e.g. `single_code_increased`, `several_codes_increased`). */
+    reason: text('reason'),
+    code: text('code'),
+    inviterId: snowflake('inviter_id'),
+    candidates: jsonb('candidates').$type<JoinCandidate[]>(),
+    /** The code was excluded when the join was decided: no log, DM or XP. */
+    excluded: boolean('excluded').notNull().default(false),
+    xpAwarded: integer('xp_awarded').notNull().default(0),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+    /** Set when an admin assigned the code/inviter of an undecided join in the dashboard. */
+    resolvedBy: snowflake('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('member_joins_guild_member_joined_uq').on(t.guildId, t.memberId, t.joinedAt),
+    index('member_joins_guild_joined_idx').on(t.guildId, t.joinedAt.desc(), t.id.desc()),
+    index('member_joins_guild_outcome_joined_idx').on(t.guildId, t.outcome, t.joinedAt.desc()),
+    index('member_joins_guild_inviter_idx').on(t.guildId, t.inviterId),
+    index('member_joins_guild_code_idx').on(t.guildId, t.code),
+    index('member_joins_pending_idx')
+      .on(t.guildId)
+      .where(sql`${t.outcome} = 'pending'`),
+    check('member_joins_outcome', inList(t.outcome, JOIN_OUTCOMES)),
+  ],
+);
+
+/** One XP award per guild, code and member: the primary key makes the award once-only under replays and races. */
+export const inviteRewards = pgTable(
+  'invite_rewards',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    memberId: snowflake('member_id').notNull(),
+    inviterId: snowflake('inviter_id').notNull(),
+    joinId: bigint('join_id', { mode: 'number' }).references(() => memberJoins.id, {
+      onDelete: 'set null',
+    }),
+    xp: integer('xp').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.code, t.memberId] }),
+    index('invite_rewards_guild_inviter_idx').on(t.guildId, t.inviterId),
+  ],
+);
+
+/** XP balance per guild member. */
+export const memberXp = pgTable(
+  'member_xp',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    xp: integer('xp').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId] })],
+);
+
+/**
+ * Per-inviter counters behind the leaderboard, recomputed from `member_joins` whenever one of the
+ * inviter's joins changes, so the leaderboard is an index range scan even with millions of joins.
+ * `invites` = members whose current membership is attributed to the inviter (distinct, still present).
+ */
+export const inviterStats = pgTable(
+  'inviter_stats',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    inviterId: snowflake('inviter_id').notNull(),
+    invites: integer('invites').notNull().default(0),
+    leaves: integer('leaves').notNull().default(0),
+    joins: integer('joins').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.inviterId] }),
+    index('inviter_stats_rank_idx').on(t.guildId, t.invites.desc(), t.inviterId),
+  ],
+);
+
+/** Messages to send after the transaction that decided them commits (log channel posts and inviter DMs). */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    joinId: bigint('join_id', { mode: 'number' }).references(() => memberJoins.id, {
+      onDelete: 'cascade',
+    }),
+    kind: text('kind').$type<OutboxKind>().notNull(),
+    /** Channel id for `log`, user id for `dm`. */
+    targetId: snowflake('target_id').notNull(),
+    /** The message body as sent to Discord (content + allowed_mentions). */
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+    /** Sent as Discord's `nonce` with `enforce_nonce`, so a retried POST does not post twice. */
+    nonce: text('nonce').notNull(),
+    status: text('status').$type<OutboxStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    messageId: snowflake('message_id'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('outbox_nonce_uq').on(t.nonce),
+    index('outbox_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    index('outbox_join_idx').on(t.joinId),
+    check('outbox_kind', inList(t.kind, OUTBOX_KINDS)),
+    check('outbox_status', inList(t.status, OUTBOX_STATUSES)),
+  ],
+);
+
+/** Gateway session per shard, so a restarted process can RESUME and Discord replays what it missed. */
+export const gatewaySessions = pgTable('gateway_sessions', {
+  shardId: integer('shard_id').primaryKey(),
+  shardCount: integer('shard_count').notNull(),
+  sessionId: text('session_id').notNull(),
+  resumeUrl: text('resume_url').notNull(),
+  sequence: bigint('sequence', { mode: 'number' }).notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Discord users we know: dashboard logins, inviters and members (names for display without REST calls). */
+export const users = pgTable('users', {
+  id: snowflake('id').primaryKey(),
+  username: text('username').notNull(),
+  globalName: text('global_name'),
+  avatar: text('avatar'),
+  bot: boolean('bot').notNull().default(false),
+  updatedAt: updatedAt(),
+});
+
+/** Dashboard sessions in Lucia's pattern: the cookie holds `id.secret`, only SHA-256(secret) is stored. */
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: snowflake('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    secretHash: bytea('secret_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
