@@ -1,0 +1,42 @@
+/** Guild rows: written by the gateway when it sees a guild, read by the dashboard. */
+import { eq, inArray, isNull, and, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { guilds } from '../schema';
+
+export type GuildInfo = {
+  id: string;
+  name: string;
+  icon: string | null;
+  ownerId: string | null;
+  features: string[];
+  botPermissions: string | null;
+};
+
+/** Inserts or refreshes a guild the bot is in (clears `removed_at` after a re-add). */
+export async function upsertGuild(db: Db, guild: GuildInfo): Promise<void> {
+  const values = { ...guild, removedAt: null, updatedAt: sql`now()` };
+  await db.insert(guilds).values(values).onConflictDoUpdate({ target: guilds.id, set: values });
+}
+
+/** Marks a guild as left by the bot; its history stays. */
+export async function markGuildRemoved(db: Db, guildId: string): Promise<void> {
+  await db
+    .update(guilds)
+    .set({ removedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(eq(guilds.id, guildId));
+}
+
+/** Of the given ids, those the bot is currently in. */
+export async function presentGuildIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: guilds.id })
+    .from(guilds)
+    .where(and(inArray(guilds.id, [...ids]), isNull(guilds.removedAt)));
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function getGuild(db: Db, guildId: string) {
+  const [row] = await db.select().from(guilds).where(eq(guilds.id, guildId));
+  return row ?? null;
+}

@@ -1,0 +1,117 @@
+/** Guild settings: read with defaults applied, and validated partial updates (dashboard and gateway share these). */
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../client';
+import { guildSettings, LOCALES, type Locale } from '../schema';
+import {
+  DEFAULT_TEMPLATES,
+  MAX_TEMPLATE_LENGTH,
+  type TemplateKind,
+  unknownPlaceholders,
+} from '../templates';
+
+export const DEFAULT_XP_PER_INVITE = 50;
+export const MAX_XP_PER_INVITE = 100_000;
+
+export type GuildSettings = {
+  guildId: string;
+  logChannelId: string | null;
+  dmInviter: boolean;
+  xpPerInvite: number;
+  locale: Locale;
+  /** Effective templates: the admin's text, or the locale's default. */
+  templates: Record<TemplateKind, string>;
+  /** Which templates the admin has edited (the rest follow the locale). */
+  customTemplates: Record<TemplateKind, boolean>;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+};
+
+export function defaultSettings(guildId: string, locale: Locale = 'de'): GuildSettings {
+  return {
+    guildId,
+    logChannelId: null,
+    dmInviter: false,
+    xpPerInvite: DEFAULT_XP_PER_INVITE,
+    locale,
+    templates: { ...DEFAULT_TEMPLATES[locale] },
+    customTemplates: { log: false, logUndecided: false, dm: false },
+    updatedAt: null,
+    updatedBy: null,
+  };
+}
+
+export async function getGuildSettings(db: Db, guildId: string): Promise<GuildSettings> {
+  const [row] = await db.select().from(guildSettings).where(eq(guildSettings.guildId, guildId));
+  if (!row) return defaultSettings(guildId);
+  const defaults = DEFAULT_TEMPLATES[row.locale];
+  return {
+    guildId,
+    logChannelId: row.logChannelId,
+    dmInviter: row.dmInviter,
+    xpPerInvite: row.xpPerInvite,
+    locale: row.locale,
+    templates: {
+      log: row.logTemplate ?? defaults.log,
+      logUndecided: row.logTemplateUndecided ?? defaults.logUndecided,
+      dm: row.dmTemplate ?? defaults.dm,
+    },
+    customTemplates: {
+      log: row.logTemplate !== null,
+      logUndecided: row.logTemplateUndecided !== null,
+      dm: row.dmTemplate !== null,
+    },
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  };
+}
+
+const snowflakeSchema = z.string().regex(/^\d{17,20}$/, 'not a Discord id');
+
+function templateSchema(kind: TemplateKind) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'empty')
+    .max(MAX_TEMPLATE_LENGTH, `longer than ${MAX_TEMPLATE_LENGTH} characters`)
+    .refine((t) => unknownPlaceholders(kind, t).length === 0, {
+      message: 'unknown placeholder',
+    })
+    .nullable();
+}
+
+/**
+ * A partial settings update. `null` for a template means "back to the locale's default"; `null` for
+ * the log channel turns the invite log off. Checks that need Discord (the channel belongs to the
+ * guild and is a text channel) are the caller's job.
+ */
+export const settingsPatchSchema = z
+  .object({
+    logChannelId: snowflakeSchema.nullable(),
+    dmInviter: z.boolean(),
+    xpPerInvite: z.number().int().min(0).max(MAX_XP_PER_INVITE),
+    locale: z.enum(LOCALES),
+    logTemplate: templateSchema('log'),
+    logTemplateUndecided: templateSchema('logUndecided'),
+    dmTemplate: templateSchema('dm'),
+  })
+  .partial()
+  .strict();
+
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** Validates and stores a partial update; returns the settings as now stored. Throws z.ZodError on invalid input. */
+export async function updateGuildSettings(
+  db: Db,
+  guildId: string,
+  patch: SettingsPatch,
+  actorId: string | null,
+): Promise<GuildSettings> {
+  const values = settingsPatchSchema.parse(patch);
+  const changes = { ...values, updatedBy: actorId, updatedAt: sql`now()` };
+  await db
+    .insert(guildSettings)
+    .values({ guildId, ...changes })
+    .onConflictDoUpdate({ target: guildSettings.guildId, set: changes });
+  return getGuildSettings(db, guildId);
+}

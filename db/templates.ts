@@ -1,0 +1,47 @@
+/**
+ * Message templates: the locale defaults (German first) and the renderer shared by the gateway (log
+ * messages, DMs) and the dashboard (live preview). Admins may edit templates per guild; placeholders
+ * are `{name}` and unknown placeholders are left as typed, so a typo is visible rather than silent.
+ */
+import type { Locale } from './schema';
+
+export type TemplateKind = 'log' | 'logUndecided' | 'dm';
+
+export const DEFAULT_TEMPLATES: Record<Locale, Record<TemplateKind, string>> = {
+  de: {
+    log: '{member} wurde von {inviter} eingeladen. Einladungs-Count: {count}',
+    logUndecided: '{member} ist beigetreten; {reason}.',
+    dm: '{member} ist {guild} über deinen Einladungscode {code} beigetreten. Einladungs-Count: {count}',
+  },
+  en: {
+    log: '{member} was invited by {inviter}. Invite count: {count}',
+    logUndecided: '{member} joined; {reason}.',
+    dm: '{member} joined {guild} through your invite code {code}. Invite count: {count}',
+  },
+};
+
+/** The placeholders each template understands, for validation and the dashboard's placeholder list. */
+export const TEMPLATE_PLACEHOLDERS: Record<TemplateKind, readonly string[]> = {
+  log: ['member', 'inviter', 'count', 'code', 'xp', 'guild'],
+  logUndecided: ['member', 'reason', 'guild'],
+  dm: ['member', 'inviter', 'count', 'code', 'xp', 'guild'],
+};
+
+/** Discord's message content limit. */
+export const MAX_MESSAGE_LENGTH = 2000;
+/** Template length limit, leaving room for expanded placeholders within MAX_MESSAGE_LENGTH. */
+export const MAX_TEMPLATE_LENGTH = 1000;
+
+/** Replaces `{name}` with `values[name]`; unknown names stay as written. */
+export function renderTemplate(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? String(values[name]) : whole,
+  );
+}
+
+/** Placeholders used in a template that the template kind does not know. */
+export function unknownPlaceholders(kind: TemplateKind, template: string): string[] {
+  const known = TEMPLATE_PLACEHOLDERS[kind];
+  const used = [...template.matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1] ?? '');
+  return [...new Set(used.filter((name) => !known.includes(name)))];
+}
