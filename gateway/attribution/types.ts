@@ -1,0 +1,72 @@
+/** Types shared by the pure attribution modules. Times are epoch milliseconds of the gateway's clock. */
+
+/** One invite as the gateway knows it. `expiresAt`, `deletedAt`: epoch ms or null. */
+export type InviteRecord = {
+  code: string;
+  uses: number;
+  maxUses: number;
+  expiresAt: number | null;
+  inviterId: string | null;
+  channelId: string | null;
+  temporary: boolean;
+  /** Set when INVITE_DELETE arrived: the row is a tombstone kept to explain a used-up max-uses invite. */
+  deletedAt: number | null;
+};
+
+/** The vanity URL's counter, for guilds with the VANITY_URL feature. */
+export type VanityState = { code: string | null; uses: number };
+
+/** A complete answer of GET /guilds/{id}/invites (+ /vanity-url). */
+export type FetchedInvites = {
+  invites: Omit<InviteRecord, 'deletedAt'>[];
+  /** null when the guild has no vanity feature (nothing to compare). */
+  vanity: VanityState | null;
+};
+
+/** A join waiting for attribution. `key` identifies it (member id + joined_at). */
+export type PendingJoin = {
+  key: string;
+  memberId: string;
+  /** Discord's `joined_at`, as received. */
+  joinedAt: string;
+  /** When the gateway received GUILD_MEMBER_ADD (or, after a restart, when it was first recorded). */
+  receivedAt: number;
+  /** Found on reconnect without an event: what cannot be paired is `downtime`, not ambiguous/unknown. */
+  missed?: boolean;
+};
+
+export type Candidate = { code: string; inviterId: string | null; vanity?: true };
+
+export type DecidedOutcome =
+  'exact' | 'ambiguous' | 'vanity' | 'bot' | 'unknown' | 'no_permission' | 'downtime';
+
+/** Translatable reason keys, stored with every decision (see gateway/i18n). */
+export type ReasonKey =
+  | 'single_code'
+  | 'max_uses_consumed'
+  | 'vanity_url'
+  | 'bot_account'
+  | 'several_codes'
+  | 'fewer_uses_than_joins'
+  | 'more_uses_than_joins'
+  | 'vanished_unconfirmed'
+  | 'burst_unsettled'
+  | 'no_use_changed'
+  | 'not_primed'
+  | 'fetch_failed'
+  | 'missing_manage_guild'
+  | 'joined_while_offline';
+
+export type Decision = {
+  key: string;
+  memberId: string;
+  joinedAt: string;
+  outcome: DecidedOutcome;
+  reason: ReasonKey;
+  /** The code used, when certain (exact, vanity). */
+  code: string | null;
+  /** The inviter, when certain (exact; ambiguous when every candidate shares one inviter). */
+  inviterId: string | null;
+  /** The codes that may have been used (ambiguous), else null. */
+  candidates: Candidate[] | null;
+};
