@@ -268,6 +268,8 @@ export const outbox = pgTable(
     body: jsonb('body').$type<Record<string, unknown>>().notNull(),
     /** Sent as Discord's `nonce` with `enforce_nonce`, so a retried POST does not post twice. */
     nonce: text('nonce').notNull(),
+    /** Set when log lines were combined into one message (join bursts): a retry resends that same message. */
+    groupNonce: text('group_nonce'),
     status: text('status').$type<OutboxStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),

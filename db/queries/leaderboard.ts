@@ -23,7 +23,7 @@ export async function recomputeInviterStats(
            count(*),
            now()
     from ${memberJoins} j
-    where j.guild_id = ${guildId} and j.inviter_id = ${inviterId}
+    where j.guild_id = ${guildId} and j.inviter_id = ${inviterId} and j.member_id <> j.inviter_id
     on conflict (guild_id, inviter_id) do update
       set invites = excluded.invites, leaves = excluded.leaves, joins = excluded.joins,
           updated_at = excluded.updated_at`);

@@ -475,7 +475,7 @@ function unpairable(join: PendingJoin, outcome: Decision['outcome'], reason: Rea
   };
 }
 
-/** The decision for a bot account: bots join through OAuth and use no invite. */
+/** The decision for a bot account: bots join through OAuth and use no invite (also while we were away). */
 export function botDecision(join: PendingJoin): Decision {
-  return unpairable(join, 'bot', 'bot_account');
+  return { ...unpairable({ ...join, missed: false }, 'bot', 'bot_account') };
 }

@@ -38,6 +38,13 @@ async function appliedMigrations(handle: TestDb): Promise<number> {
   return Number(rows[0]?.n);
 }
 
+function migrationCount(): number {
+  const journal = JSON.parse(
+    readFileSync(join(DEFAULT_MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8'),
+  ) as { entries: unknown[] };
+  return journal.entries.length;
+}
+
 /** A copy of the real migrations plus one that creates a table and then fails. */
 function migrationsWithBrokenStep(): string {
   const dir = mkdtempSync(join(tmpdir(), 'broken-migrations-'));
@@ -74,6 +81,7 @@ describe.each(dbKinds)('migrations on %s', (kind) => {
     handle = await createEmptyTestDb(kind);
     await migrate(handle);
     const before = await appliedMigrations(handle);
+    expect(before).toBe(migrationCount());
     await migrate(handle);
     expect(await appliedMigrations(handle)).toBe(before);
     expect(await publicTables(handle)).toEqual(EXPECTED_TABLES);
@@ -102,7 +110,7 @@ describe.each(dbKinds)('migrations on %s', (kind) => {
       } finally {
         await second.close();
       }
-      expect(await appliedMigrations(handle)).toBe(1);
+      expect(await appliedMigrations(handle)).toBe(migrationCount());
       expect(await publicTables(handle)).toEqual(EXPECTED_TABLES);
     });
   }

@@ -1,0 +1,1 @@
+ALTER TABLE "outbox" ADD COLUMN "group_nonce" text;

@@ -1,0 +1,157 @@
+/**
+ * The persisted invite snapshot (`invites` rows + the guild's vanity counter and snapshot time).
+ * The gateway writes it (baseline after each decided batch, INVITE_CREATE/DELETE as they come) and
+ * restores it after a restart; the dashboard lists it on the excluded-codes page.
+ */
+import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { guilds, invites } from '../schema';
+
+/** An invite as stored. Times are epoch milliseconds. */
+export type StoredInvite = {
+  code: string;
+  uses: number;
+  maxUses: number;
+  expiresAt: number | null;
+  inviterId: string | null;
+  channelId: string | null;
+  temporary: boolean;
+  deletedAt: number | null;
+};
+
+export type StoredSnapshot = {
+  invites: StoredInvite[];
+  vanity: { code: string | null; uses: number } | null;
+  /** When the baseline was taken; null if the guild was never fetched. */
+  takenAt: number | null;
+};
+
+const ms = (d: Date | null) => (d === null ? null : d.getTime());
+const date = (n: number | null) => (n === null ? null : new Date(n));
+
+export async function loadSnapshot(db: Db, guildId: string): Promise<StoredSnapshot> {
+  const [guild] = await db
+    .select({ code: guilds.vanityCode, uses: guilds.vanityUses, takenAt: guilds.snapshotAt })
+    .from(guilds)
+    .where(eq(guilds.id, guildId));
+  const rows = await db.select().from(invites).where(eq(invites.guildId, guildId));
+  return {
+    invites: rows.map((r) => ({
+      code: r.code,
+      uses: r.uses,
+      maxUses: r.maxUses,
+      expiresAt: ms(r.expiresAt),
+      inviterId: r.inviterId,
+      channelId: r.channelId,
+      temporary: r.temporary,
+      deletedAt: ms(r.deletedAt),
+    })),
+    vanity: guild && guild.uses !== null ? { code: guild.code, uses: guild.uses } : null,
+    takenAt: ms(guild?.takenAt ?? null),
+  };
+}
+
+function row(guildId: string, invite: StoredInvite) {
+  return {
+    guildId,
+    code: invite.code,
+    uses: invite.uses,
+    maxUses: invite.maxUses,
+    expiresAt: date(invite.expiresAt),
+    inviterId: invite.inviterId,
+    channelId: invite.channelId,
+    temporary: invite.temporary,
+    deletedAt: date(invite.deletedAt),
+  };
+}
+
+/**
+ * Stores a new baseline: every listed invite as given; invites no longer listed get a tombstone
+ * (kept for history and the dashboard, never counted again).
+ */
+export async function saveBaseline(
+  db: Db,
+  guildId: string,
+  snapshot: {
+    invites: StoredInvite[];
+    vanity: { code: string | null; uses: number } | null;
+    takenAt: number;
+  },
+): Promise<void> {
+  if (snapshot.invites.length > 0) {
+    const rows = snapshot.invites.map((i) => row(guildId, i));
+    await db
+      .insert(invites)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [invites.guildId, invites.code],
+        set: {
+          uses: sql`excluded.uses`,
+          maxUses: sql`excluded.max_uses`,
+          expiresAt: sql`excluded.expires_at`,
+          inviterId: sql`excluded.inviter_id`,
+          channelId: sql`excluded.channel_id`,
+          temporary: sql`excluded.temporary`,
+          deletedAt: sql`excluded.deleted_at`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+  const listed = snapshot.invites.map((i) => i.code);
+  await db
+    .update(invites)
+    .set({ deletedAt: new Date(snapshot.takenAt), updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(invites.guildId, guildId),
+        isNull(invites.deletedAt),
+        listed.length > 0 ? notInArray(invites.code, listed) : undefined,
+      ),
+    );
+  await db
+    .update(guilds)
+    .set({
+      vanityCode: snapshot.vanity?.code ?? null,
+      vanityUses: snapshot.vanity?.uses ?? null,
+      snapshotAt: new Date(snapshot.takenAt),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(guilds.id, guildId));
+}
+
+/** INVITE_CREATE: a new code. A replayed event never lowers a counter already stored. */
+export async function storeCreatedInvite(
+  db: Db,
+  guildId: string,
+  invite: StoredInvite,
+): Promise<void> {
+  await db
+    .insert(invites)
+    .values(row(guildId, invite))
+    .onConflictDoUpdate({
+      target: [invites.guildId, invites.code],
+      set: { uses: sql`greatest(${invites.uses}, excluded.uses)`, updatedAt: sql`now()` },
+    });
+}
+
+/** INVITE_DELETE: keep the row as a tombstone. */
+export async function markInviteDeleted(
+  db: Db,
+  guildId: string,
+  code: string,
+  at: number,
+): Promise<void> {
+  await db
+    .update(invites)
+    .set({ deletedAt: new Date(at), updatedAt: sql`now()` })
+    .where(and(eq(invites.guildId, guildId), eq(invites.code, code), isNull(invites.deletedAt)));
+}
+
+/** Current (not deleted) invites of a guild, for the dashboard. */
+export async function listStoredInvites(db: Db, guildId: string) {
+  return db
+    .select()
+    .from(invites)
+    .where(and(eq(invites.guildId, guildId), isNull(invites.deletedAt)))
+    .orderBy(invites.code);
+}

@@ -1,0 +1,143 @@
+/**
+ * The outbox: messages written in the transaction that decided them and sent after commit.
+ * Sending claims rows with a lease (SKIP LOCKED), so two processes never send the same row at once,
+ * and a crashed sender's rows come back after the lease. Each row carries a nonce that Discord
+ * dedupes (`enforce_nonce`), so a retry after an unclear failure does not post twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client';
+import { outbox, type OutboxKind } from '../schema';
+import { onShards } from './joins';
+
+export type OutboxMessage = {
+  guildId: string;
+  joinId: number | null;
+  kind: OutboxKind;
+  targetId: string;
+  body: Record<string, unknown>;
+};
+
+/** Discord accepts nonces of up to 25 characters. */
+export function newNonce(): string {
+  return randomBytes(12).toString('base64url').slice(0, 16);
+}
+
+export async function enqueueMessage(db: Db, message: OutboxMessage): Promise<void> {
+  await db.insert(outbox).values({ ...message, nonce: newNonce() });
+}
+
+export type ClaimedMessage = {
+  id: number;
+  guildId: string;
+  kind: OutboxKind;
+  targetId: string;
+  body: Record<string, unknown>;
+  nonce: string;
+  groupNonce: string | null;
+  attempts: number;
+};
+
+/**
+ * Claims due messages of the given shards for `leaseSeconds`. Guild → shard is
+ * `(guild_id >> 22) % shard_count`, so each gateway process sends only its own guilds' messages.
+ */
+export async function claimDueMessages(
+  db: Db,
+  options: { limit: number; leaseSeconds: number; shardCount: number; shardIds: readonly number[] },
+): Promise<ClaimedMessage[]> {
+  const rows = await queryRows<{
+    id: string | number;
+    guild_id: string | bigint;
+    kind: OutboxKind;
+    target_id: string | bigint;
+    body: Record<string, unknown>;
+    nonce: string;
+    group_nonce: string | null;
+    attempts: number;
+  }>(
+    db,
+    sql`update ${outbox} set attempts = attempts + 1,
+          next_attempt_at = now() + make_interval(secs => ${options.leaseSeconds})
+        where id in (
+          select id from ${outbox}
+          where status = 'pending' and next_attempt_at <= now()
+            and ${onShards(outbox.guildId, options.shardCount, options.shardIds)}
+          order by id limit ${options.limit}
+          for update skip locked)
+        returning id, guild_id, kind, target_id, body, nonce, group_nonce, attempts`,
+  );
+  return rows
+    .map((r) => ({
+      id: Number(r.id),
+      guildId: String(r.guild_id),
+      kind: r.kind,
+      targetId: String(r.target_id),
+      body: r.body,
+      nonce: r.nonce,
+      groupNonce: r.group_nonce,
+      attempts: r.attempts,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Remembers which rows were combined into one message, so a retry sends the same message. */
+export async function setGroupNonce(
+  db: Db,
+  ids: readonly number[],
+  groupNonce: string,
+): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ groupNonce })
+    .where(inArray(outbox.id, [...ids]));
+}
+
+export async function markSent(
+  db: Db,
+  ids: readonly number[],
+  messageId: string | null,
+): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ status: 'sent', sentAt: sql`now()`, messageId, lastError: null })
+    .where(inArray(outbox.id, [...ids]));
+}
+
+export async function markRetry(
+  db: Db,
+  ids: readonly number[],
+  delaySeconds: number,
+  error: string,
+): Promise<void> {
+  await db
+    .update(outbox)
+    .set({
+      nextAttemptAt: sql`now() + make_interval(secs => ${delaySeconds})`,
+      lastError: error.slice(0, 500),
+    })
+    .where(inArray(outbox.id, [...ids]));
+}
+
+/** Gives up on messages Discord will never accept (closed DMs, missing permissions, unknown channel). */
+export async function markFailed(db: Db, ids: readonly number[], error: string): Promise<void> {
+  await db
+    .update(outbox)
+    .set({ status: 'failed', lastError: error.slice(0, 500) })
+    .where(inArray(outbox.id, [...ids]));
+}
+
+export async function outboxBacklog(db: Db): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(eq(outbox.status, 'pending'));
+  return Number(row?.n ?? 0);
+}
+
+export async function messagesForJoin(db: Db, joinId: number) {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.joinId, joinId)));
+}

@@ -1,0 +1,110 @@
+/** The REST reads attribution needs: the invite list, the vanity counter, invite deletions in the audit log, members. */
+import type { API } from '@discordjs/core';
+import { DiscordAPIError } from '@discordjs/rest';
+import type { FetchedInvites } from '../attribution/types';
+import { inviteExpiry } from './payloads';
+
+/** Discord error codes meaning "the bot may not read this" (Missing Access, Missing Permissions). */
+const FORBIDDEN_CODES = new Set([50001, 50013]);
+/** Audit-log action type of an invite deletion. */
+const INVITE_DELETE_ACTION = 42;
+
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+export function isForbidden(error: unknown): boolean {
+  return (
+    error instanceof ForbiddenError ||
+    (error instanceof DiscordAPIError &&
+      (FORBIDDEN_CODES.has(Number(error.code)) || error.status === 403))
+  );
+}
+
+/** The guild's invites and (for VANITY_URL guilds) the vanity counter, as one snapshot. */
+export async function fetchInvites(
+  api: API,
+  guildId: string,
+  hasVanity: boolean,
+): Promise<FetchedInvites> {
+  const [list, vanity] = await Promise.all([
+    api.guilds.getInvites(guildId),
+    hasVanity
+      ? api.guilds.getVanityURL(guildId).catch((error: unknown) => {
+          // 50020: the guild lost the feature; no vanity to compare.
+          if (error instanceof DiscordAPIError && error.code === 50020) return null;
+          throw error;
+        })
+      : Promise.resolve(null),
+  ]);
+  return {
+    invites: list.map((invite) => ({
+      code: invite.code,
+      uses: invite.uses,
+      maxUses: invite.max_uses,
+      expiresAt: inviteExpiry(invite),
+      inviterId: invite.inviter?.id ?? null,
+      channelId: invite.channel?.id ?? null,
+      temporary: invite.temporary,
+    })),
+    vanity: vanity ? { code: vanity.code, uses: vanity.uses } : null,
+  };
+}
+
+/** Of `codes`, those an audit-log entry says someone deleted (the rest vanished by being used up). */
+export async function fetchRevokedCodes(
+  api: API,
+  guildId: string,
+  codes: readonly string[],
+): Promise<Set<string>> {
+  const log = await api.guilds.getAuditLogs(guildId, {
+    action_type: INVITE_DELETE_ACTION,
+    limit: 100,
+  });
+  const wanted = new Set(codes);
+  const revoked = new Set<string>();
+  for (const entry of log.audit_log_entries) {
+    for (const change of entry.changes ?? []) {
+      if (
+        change.key === 'code' &&
+        typeof change.old_value === 'string' &&
+        wanted.has(change.old_value)
+      ) {
+        revoked.add(change.old_value);
+      }
+    }
+  }
+  return revoked;
+}
+
+export type ListedMember = { id: string; joinedAt: string; bot: boolean };
+
+/**
+ * Members who joined at or after `since`, reading at most `limit` members (the list is ordered by
+ * user id, not join time, so it has to be read whole). Returns null when the guild is too large.
+ */
+export async function listMembersJoinedSince(
+  api: API,
+  guildId: string,
+  since: number,
+  limit: number,
+): Promise<ListedMember[] | null> {
+  const found: ListedMember[] = [];
+  let after: string | undefined;
+  for (let read = 0; read < limit;) {
+    const page = await api.guilds.getMembers(guildId, { limit: 1000, ...(after ? { after } : {}) });
+    read += page.length;
+    for (const member of page) {
+      if (member.user && Date.parse(member.joined_at ?? '') >= since) {
+        found.push({
+          id: member.user.id,
+          joinedAt: member.joined_at!,
+          bot: member.user.bot === true,
+        });
+      }
+    }
+    if (page.length < 1000) return found;
+    after = page.at(-1)?.user?.id;
+  }
+  return null;
+}

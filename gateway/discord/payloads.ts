@@ -1,0 +1,79 @@
+/**
+ * Shapes of the gateway dispatches we act on, validated before use: a malformed payload is logged
+ * and counted, never trusted and never allowed to crash the process. Only the fields we read are
+ * checked; Discord may add others.
+ */
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{1,20}$/);
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a timestamp');
+
+export const userSchema = z.object({
+  id: snowflake,
+  username: z.string(),
+  global_name: z.string().nullish(),
+  avatar: z.string().nullish(),
+  bot: z.boolean().optional(),
+});
+
+export const guildCreateSchema = z.object({
+  id: snowflake,
+  name: z.string(),
+  icon: z.string().nullish(),
+  owner_id: snowflake.nullish(),
+  features: z.array(z.string()).default([]),
+  roles: z.array(z.object({ id: snowflake, permissions: z.string() })).default([]),
+  members: z
+    .array(z.object({ user: z.object({ id: snowflake }), roles: z.array(snowflake) }))
+    .default([]),
+  member_count: z.number().int().nonnegative().optional(),
+  unavailable: z.boolean().optional(),
+});
+
+export const guildDeleteSchema = z.object({ id: snowflake, unavailable: z.boolean().optional() });
+
+export const memberAddSchema = z.object({
+  guild_id: snowflake,
+  user: userSchema,
+  joined_at: isoTime,
+});
+
+export const memberRemoveSchema = z.object({
+  guild_id: snowflake,
+  user: z.object({ id: snowflake }),
+});
+
+export const inviteCreateSchema = z.object({
+  guild_id: snowflake,
+  code: z.string().min(1).max(64),
+  channel_id: snowflake.nullish(),
+  inviter: userSchema.nullish(),
+  uses: z.number().int().nonnegative().default(0),
+  max_uses: z.number().int().nonnegative().default(0),
+  max_age: z.number().int().nonnegative().default(0),
+  temporary: z.boolean().default(false),
+  created_at: isoTime.nullish(),
+  expires_at: isoTime.nullish(),
+});
+
+export const inviteDeleteSchema = z.object({
+  guild_id: snowflake,
+  code: z.string().min(1).max(64),
+});
+
+export type GuildCreate = z.infer<typeof guildCreateSchema>;
+export type MemberAdd = z.infer<typeof memberAddSchema>;
+export type InviteCreate = z.infer<typeof inviteCreateSchema>;
+export type DiscordUser = z.infer<typeof userSchema>;
+
+/** When an invite expires: `expires_at` if given, else created_at + max_age (0 = never). */
+export function inviteExpiry(invite: {
+  max_age: number;
+  created_at?: string | null;
+  expires_at?: string | null;
+}): number | null {
+  if (invite.expires_at) return Date.parse(invite.expires_at);
+  if (invite.max_age > 0 && invite.created_at)
+    return Date.parse(invite.created_at) + invite.max_age * 1000;
+  return null;
+}

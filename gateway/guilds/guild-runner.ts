@@ -1,0 +1,306 @@
+/**
+ * The I/O shell around one guild's attribution state machine: it feeds it gateway events, performs
+ * the fetches it asks for (through the shared FetchQueue), keeps its timer, and writes its output
+ * through the guild's ordered chain of database writes. Everything for one guild runs serially.
+ */
+import type { API } from '@discordjs/core';
+import type { Db } from '../../db/client';
+import type { Logger } from '../../db/log';
+import { markInviteDeleted, storeCreatedInvite } from '../../db/queries/invites';
+import { recordLeave, recordPendingJoin } from '../../db/queries/joins';
+import {
+  botDecision,
+  GuildAttribution,
+  type AttributionConfig,
+  type Output,
+} from '../attribution/guild-attribution';
+import type { InviteRecord, PendingJoin } from '../attribution/types';
+import { fetchInvites, fetchRevokedCodes, isForbidden } from '../discord/invites-api';
+import type { Metrics } from '../ops/metrics';
+import { writeGuildOutput } from '../persist/decision-writer';
+import { retryUntilDone, SerialChain } from '../persist/retry';
+import type { FetchQueue } from './fetch-queue';
+
+export type RunnerDeps = {
+  db: Db;
+  api: API;
+  log: Logger;
+  metrics: Metrics;
+  config: AttributionConfig;
+  fetchQueue: FetchQueue;
+  now: () => number;
+  /** Called after a decision with messages was committed. */
+  onMessagesQueued: () => void;
+  /** Called for every decision, before it is persisted (replay protection). */
+  onDecided: (guildId: string, key: string) => void;
+  isStopping: () => boolean;
+};
+
+export type GuildTraits = { hasVanity: boolean; canAudit: boolean };
+
+export function joinKey(memberId: string, joinedAt: string): string {
+  return `${memberId}@${Date.parse(joinedAt)}`;
+}
+
+export class GuildRunner {
+  readonly state: GuildAttribution;
+  private hasVanity = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt: number | null = null;
+  private queued = false;
+  private stopped = false;
+  private readonly writes = new SerialChain();
+  /** Keys of bot joins, so their rows are stored with member_bot. */
+  private readonly bots = new Set<string>();
+  /** When each waiting join was received, for the decision-latency metric. */
+  private readonly receivedAt = new Map<string, number>();
+
+  constructor(
+    readonly guildId: string,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.state = new GuildAttribution(guildId, deps.config);
+  }
+
+  setTraits(traits: GuildTraits): void {
+    this.hasVanity = traits.hasVanity;
+    this.state.setCanAudit(traits.canAudit);
+  }
+
+  /** Writes pending in this guild's chain (for shutdown and tests). */
+  get pendingWrites(): number {
+    return this.writes.size;
+  }
+
+  idle(): Promise<void> {
+    return this.writes.idle();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimer();
+    this.deps.fetchQueue.remove(this.guildId);
+  }
+
+  /** GUILD_MEMBER_ADD (or a pending join restored after a restart, with `record: false`). */
+  memberJoined(
+    join: PendingJoin,
+    bot: boolean,
+    options: { record: boolean; onRecorded?: () => void },
+  ): void {
+    if (options.record) {
+      this.write('record join', async () => {
+        await recordPendingJoin(this.deps.db, {
+          guildId: this.guildId,
+          memberId: join.memberId,
+          joinedAt: new Date(join.joinedAt),
+          memberBot: bot,
+        });
+        options.onRecorded?.();
+      });
+    }
+    this.receivedAt.set(join.key, join.receivedAt);
+    if (bot) {
+      this.bots.add(join.key);
+      this.persist({ decisions: [botDecision(join)], baseline: null });
+    } else {
+      this.state.memberJoined(join, this.deps.now());
+    }
+    this.pump();
+  }
+
+  /** Members found to have joined while we were away (possibly none): decided against the stored baseline. */
+  reconcile(missed: { join: PendingJoin; bot: boolean }[]): void {
+    const humans: PendingJoin[] = [];
+    for (const { join, bot } of missed) {
+      this.write('record missed join', () =>
+        recordPendingJoin(this.deps.db, {
+          guildId: this.guildId,
+          memberId: join.memberId,
+          joinedAt: new Date(join.joinedAt),
+          memberBot: bot,
+        }).then(() => {}),
+      );
+      if (bot) {
+        this.bots.add(join.key);
+        this.persist({ decisions: [botDecision(join)], baseline: null });
+      } else humans.push(join);
+    }
+    this.state.reconcileDowntime(humans, this.deps.now());
+    this.pump();
+  }
+
+  inviteCreated(invite: Omit<InviteRecord, 'deletedAt'>, onStored?: () => void): void {
+    this.state.inviteCreated(invite);
+    this.write('store invite', async () => {
+      await storeCreatedInvite(this.deps.db, this.guildId, { ...invite, deletedAt: null });
+      onStored?.();
+    });
+    this.pump();
+  }
+
+  inviteDeleted(code: string, onStored?: () => void): void {
+    const now = this.deps.now();
+    this.state.inviteDeleted(code, now);
+    this.write('tombstone invite', async () => {
+      await markInviteDeleted(this.deps.db, this.guildId, code, now);
+      onStored?.();
+    });
+  }
+
+  memberLeft(memberId: string, at: Date, onStored?: () => void): void {
+    this.write('record leave', async () => {
+      await recordLeave(this.deps.db, this.guildId, memberId, at);
+      onStored?.();
+    });
+  }
+
+  /** Hands the state machine's output to the database and does what it asks next. */
+  private pump(): void {
+    if (this.stopped) return;
+    this.flush();
+    const now = this.deps.now();
+    const action = this.state.nextAction(now);
+    this.flush();
+    switch (action.kind) {
+      case 'fetch':
+        this.clearTimer();
+        if (!this.queued) {
+          this.queued = true;
+          this.deps.fetchQueue.enqueue(
+            { guildId: this.guildId, run: () => this.fetch() },
+            this.state.pendingJoins > 0,
+          );
+        } else if (this.state.pendingJoins > 0) {
+          this.deps.fetchQueue.enqueue({ guildId: this.guildId, run: () => this.fetch() }, true);
+        }
+        return;
+      case 'audit':
+        this.clearTimer();
+        void this.audit(action.codes);
+        return;
+      case 'wait':
+        this.setTimer(action.until, now);
+        return;
+      case 'busy':
+        return;
+      case 'idle':
+        this.clearTimer();
+        return;
+    }
+  }
+
+  private flush(): void {
+    const output = this.state.takeOutput();
+    if (output.decisions.length > 0 || output.baseline) this.persist(output);
+  }
+
+  private persist(output: Output): void {
+    for (const decision of output.decisions) this.deps.onDecided(this.guildId, decision.key);
+    const bots = new Set(output.decisions.filter((d) => this.bots.has(d.key)).map((d) => d.key));
+    this.write('store decisions', async () => {
+      const written = await writeGuildOutput(this.deps.db, this.guildId, output, bots);
+      const now = this.deps.now();
+      let messages = 0;
+      for (const decision of output.decisions) {
+        this.bots.delete(decision.key);
+        const received = this.receivedAt.get(decision.key);
+        this.receivedAt.delete(decision.key);
+        if (received !== undefined)
+          this.deps.metrics.decisionLatency.observe((now - received) / 1000);
+      }
+      for (const w of written) {
+        if (!w.applied) continue;
+        this.deps.metrics.joins.inc({ outcome: w.outcome });
+        messages += w.messages;
+      }
+      if (output.decisions.length > 0) {
+        this.deps.log.info(
+          {
+            guildId: this.guildId,
+            decisions: written.map((w) => ({ member: w.memberId, outcome: w.outcome })),
+          },
+          'joins attributed',
+        );
+      }
+      if (messages > 0) this.deps.onMessagesQueued();
+    });
+  }
+
+  private write(label: string, task: () => Promise<void>): void {
+    void this.writes
+      .push(() =>
+        retryUntilDone(label, task, {
+          log: this.deps.log.child({ guildId: this.guildId }),
+          onRetry: () => this.deps.metrics.dbRetries.inc(),
+          isStopping: this.deps.isStopping,
+        }),
+      )
+      .catch((error: unknown) => {
+        this.deps.log.error(
+          { err: error, guildId: this.guildId, task: label },
+          'database write abandoned at shutdown',
+        );
+      });
+  }
+
+  private async fetch(): Promise<void> {
+    this.queued = false;
+    if (this.stopped) return;
+    const { api, now, metrics, log } = this.deps;
+    this.state.fetchStarted(now());
+    try {
+      const fetched = await fetchInvites(api, this.guildId, this.hasVanity);
+      metrics.inviteFetches.inc({ result: 'ok' });
+      this.state.fetchSucceeded(fetched, now());
+    } catch (error) {
+      if (isForbidden(error)) {
+        metrics.inviteFetches.inc({ result: 'forbidden' });
+        log.warn({ guildId: this.guildId }, 'cannot read invites: the bot lacks Manage Server');
+        this.state.fetchForbidden(now());
+      } else {
+        metrics.inviteFetches.inc({ result: 'error' });
+        log.warn({ guildId: this.guildId, err: error }, 'invite fetch failed; will retry');
+        this.state.fetchFailed(now());
+      }
+    }
+    this.pump();
+  }
+
+  private async audit(codes: string[]): Promise<void> {
+    const { api, now, log } = this.deps;
+    this.state.auditStarted(now());
+    try {
+      const revoked = await fetchRevokedCodes(api, this.guildId, codes);
+      this.state.auditSucceeded(codes, revoked, now());
+    } catch (error) {
+      log.warn(
+        { guildId: this.guildId, err: error },
+        'audit log unavailable; used-up invites stay unconfirmed',
+      );
+      this.state.auditFailed(now());
+    }
+    this.pump();
+  }
+
+  private setTimer(until: number, now: number): void {
+    if (this.timer && this.timerAt === until) return;
+    this.clearTimer();
+    this.timerAt = until;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = null;
+        this.pump();
+      },
+      Math.max(0, until - now),
+    );
+    this.timer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = null;
+  }
+}

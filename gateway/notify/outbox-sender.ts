@@ -1,0 +1,245 @@
+/**
+ * Sends outbox messages after their decisions committed: invite-log lines and inviter DMs.
+ *
+ * - Every POST carries the row's nonce with `enforce_nonce`, so a retry after an unclear failure
+ *   (timeout, 5xx) returns the original message instead of posting twice.
+ * - During a join burst the log channel's rate limit (5 messages per 5 s) would let lines pile up
+ *   for minutes; waiting lines for one channel are combined into one message (up to 20 lines). The
+ *   combination is stored before sending, so a retry resends exactly the same message.
+ * - Failures Discord will never accept (closed DMs 50007, missing permissions, unknown channel)
+ *   are recorded and not retried; others back off exponentially.
+ */
+import type { API } from '@discordjs/core';
+import { DiscordAPIError } from '@discordjs/rest';
+import type { Db } from '../../db/client';
+import type { Logger } from '../../db/log';
+import {
+  claimDueMessages,
+  markFailed,
+  markRetry,
+  markSent,
+  newNonce,
+  outboxBacklog,
+  setGroupNonce,
+  type ClaimedMessage,
+} from '../../db/queries/outbox';
+import { MAX_MESSAGE_LENGTH } from '../../db/templates';
+import type { Metrics } from '../ops/metrics';
+import type { MessageBody } from './render';
+
+/** Discord errors that a retry cannot fix. */
+const PERMANENT_CODES = new Set([
+  50007, // Cannot send messages to this user (DMs closed)
+  50013, // Missing Permissions
+  50001, // Missing Access
+  10003, // Unknown Channel
+  10013, // Unknown User
+  50035, // Invalid Form Body
+]);
+const MAX_ATTEMPTS = 12;
+const MAX_LINES_PER_MESSAGE = 20;
+const LEASE_SECONDS = 300;
+
+type Send = {
+  rows: ClaimedMessage[];
+  kind: 'log' | 'dm';
+  targetId: string;
+  body: MessageBody;
+  nonce: string;
+};
+
+export type OutboxSenderOptions = {
+  db: Db;
+  api: API;
+  log: Logger;
+  metrics: Metrics;
+  shardCount: number;
+  shardIds: readonly number[];
+  pollMs?: number;
+};
+
+export class OutboxSender {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly dmChannels = new Map<string, string>();
+
+  constructor(private readonly options: OutboxSenderOptions) {}
+
+  start(): void {
+    const poll = () => {
+      this.wake();
+      this.timer = setTimeout(poll, this.options.pollMs ?? 2000);
+      this.timer.unref?.();
+    };
+    poll();
+  }
+
+  /** Sends what is due now (coalesces calls while a run is in progress). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Stops polling and waits for the send in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Resolves when nothing is being sent. */
+  async drained(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const claimed = await claimDueMessages(this.options.db, {
+          limit: 60,
+          leaseSeconds: LEASE_SECONDS,
+          shardCount: this.options.shardCount,
+          shardIds: this.options.shardIds,
+        });
+        if (claimed.length > 0) {
+          await Promise.all((await this.plan(claimed)).map((send) => this.send(send)));
+          this.again = true;
+        }
+        this.options.metrics.outboxBacklog.set(await outboxBacklog(this.options.db));
+      } catch (error) {
+        this.options.log.warn({ err: error }, 'outbox run failed; will retry');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** Groups claimed rows into messages: DMs alone, log lines per channel (keeping earlier groups). */
+  private async plan(rows: ClaimedMessage[]): Promise<Send[]> {
+    const sends: Send[] = [];
+    const regrouped = new Map<string, ClaimedMessage[]>();
+    const fresh = new Map<string, ClaimedMessage[]>();
+    for (const row of rows) {
+      if (row.kind === 'dm') sends.push(this.single(row));
+      else if (row.groupNonce)
+        regrouped.set(row.groupNonce, [...(regrouped.get(row.groupNonce) ?? []), row]);
+      else fresh.set(row.targetId, [...(fresh.get(row.targetId) ?? []), row]);
+    }
+    for (const [nonce, group] of regrouped) sends.push(this.combined(group, nonce));
+    for (const channelRows of fresh.values()) {
+      for (const group of chunkLines(channelRows)) {
+        if (group.length === 1) {
+          sends.push(this.single(group[0]!));
+          continue;
+        }
+        const nonce = newNonce();
+        await setGroupNonce(
+          this.options.db,
+          group.map((r) => r.id),
+          nonce,
+        );
+        sends.push(this.combined(group, nonce));
+      }
+    }
+    return sends;
+  }
+
+  private single(row: ClaimedMessage): Send {
+    return {
+      rows: [row],
+      kind: row.kind,
+      targetId: row.targetId,
+      body: row.body as MessageBody,
+      nonce: row.nonce,
+    };
+  }
+
+  private combined(rows: ClaimedMessage[], nonce: string): Send {
+    const bodies = rows.map((r) => r.body as MessageBody);
+    const users = [...new Set(bodies.flatMap((b) => b.allowed_mentions.users))];
+    return {
+      rows,
+      kind: 'log',
+      targetId: rows[0]!.targetId,
+      nonce,
+      body: {
+        content: bodies.map((b) => b.content).join('\n'),
+        allowed_mentions: { parse: [], users },
+      },
+    };
+  }
+
+  private async send(send: Send): Promise<void> {
+    const { api, db, log, metrics } = this.options;
+    const ids = send.rows.map((r) => r.id);
+    try {
+      const channelId = send.kind === 'dm' ? await this.dmChannel(send.targetId) : send.targetId;
+      const message = await api.channels.createMessage(channelId, {
+        ...send.body,
+        nonce: send.nonce,
+        enforce_nonce: true,
+      });
+      await markSent(db, ids, message.id);
+      metrics.outboxSent.inc({ kind: send.kind, result: 'sent' }, ids.length);
+    } catch (error) {
+      const code = error instanceof DiscordAPIError ? Number(error.code) : null;
+      const reason = error instanceof Error ? error.message : String(error);
+      const attempts = Math.max(...send.rows.map((r) => r.attempts));
+      if ((code !== null && PERMANENT_CODES.has(code)) || attempts >= MAX_ATTEMPTS) {
+        await markFailed(db, ids, reason);
+        metrics.outboxSent.inc({ kind: send.kind, result: 'failed' }, ids.length);
+        log.warn(
+          { kind: send.kind, targetId: send.targetId, code, reason },
+          'message could not be delivered; not retrying',
+        );
+      } else {
+        const delay = Math.min(600, 2 ** attempts);
+        await markRetry(db, ids, delay, reason);
+        metrics.outboxSent.inc({ kind: send.kind, result: 'retry' }, ids.length);
+        log.warn(
+          { kind: send.kind, targetId: send.targetId, reason, retryInS: delay },
+          'message send failed; will retry',
+        );
+      }
+    }
+  }
+
+  private async dmChannel(userId: string): Promise<string> {
+    const known = this.dmChannels.get(userId);
+    if (known) return known;
+    const channel = await this.options.api.users.createDM(userId);
+    if (this.dmChannels.size > 10_000) this.dmChannels.delete(this.dmChannels.keys().next().value!);
+    this.dmChannels.set(userId, channel.id);
+    return channel.id;
+  }
+}
+
+/** Splits rows into groups that fit one message (line count and length). */
+function chunkLines(rows: ClaimedMessage[]): ClaimedMessage[][] {
+  const groups: ClaimedMessage[][] = [];
+  let current: ClaimedMessage[] = [];
+  let length = 0;
+  for (const row of rows) {
+    const size = String((row.body as MessageBody).content).length + 1;
+    if (
+      current.length > 0 &&
+      (current.length >= MAX_LINES_PER_MESSAGE || length + size > MAX_MESSAGE_LENGTH)
+    ) {
+      groups.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(row);
+    length += size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}

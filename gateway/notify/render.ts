@@ -1,0 +1,90 @@
+/**
+ * Renders the invite-log line and the inviter DM for a decided join. Pure.
+ *
+ * Members and inviters appear as mentions, never as names, and `allowed_mentions` allows exactly
+ * those users: a member called "@everyone", a template with "<@&role>" or a guild name with
+ * "@here" pings nobody else.
+ */
+import type { GuildSettings } from '../../db/queries/settings';
+import type { JoinCandidate, JoinOutcome } from '../../db/schema';
+import { reasonText } from '../../db/i18n';
+import { MAX_MESSAGE_LENGTH, renderTemplate } from '../../db/templates';
+
+export type MessageBody = {
+  content: string;
+  allowed_mentions: { parse: []; users: string[] };
+};
+
+export type RenderInput = {
+  settings: GuildSettings;
+  guildName: string;
+  memberId: string;
+  outcome: Exclude<JoinOutcome, 'pending'>;
+  reason: string;
+  code: string | null;
+  inviterId: string | null;
+  candidates: JoinCandidate[] | null;
+  excluded: boolean;
+  inviterInvites: number | null;
+  xpAwarded: number;
+};
+
+const mention = (id: string) => `<@${id}>`;
+
+/** Keeps Discord markdown in free text (guild names) from formatting or breaking the line. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1');
+}
+
+function body(content: string, users: (string | null)[]): MessageBody {
+  const truncated =
+    content.length > MAX_MESSAGE_LENGTH ? `${content.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : content;
+  const allowed = [...new Set(users.filter((u): u is string => u !== null))];
+  return { content: truncated, allowed_mentions: { parse: [], users: allowed } };
+}
+
+/** The invite-log line, or null when there is no log channel or the code is excluded. */
+export function renderLogMessage(input: RenderInput): MessageBody | null {
+  const { settings } = input;
+  if (settings.logChannelId === null || input.excluded) return null;
+  const values = {
+    member: mention(input.memberId),
+    guild: escapeMarkdown(input.guildName),
+    code: input.code ?? '',
+    xp: input.xpAwarded,
+  };
+  if (input.outcome === 'exact' && input.inviterId !== null) {
+    const content = renderTemplate(settings.templates.log, {
+      ...values,
+      inviter: mention(input.inviterId),
+      count: input.inviterInvites ?? 0,
+    });
+    return body(content, [input.memberId, input.inviterId]);
+  }
+  const sharedInviter = input.outcome === 'ambiguous' ? input.inviterId : null;
+  const reasonKey =
+    input.reason === 'several_codes' && sharedInviter ? 'several_codes_same_inviter' : input.reason;
+  const reason = reasonText(settings.locale, reasonKey, {
+    codes: (input.candidates ?? []).map((c) => c.code).join(', '),
+    inviter: sharedInviter ? mention(sharedInviter) : '',
+    code: input.code ?? '',
+  });
+  const content = renderTemplate(settings.templates.logUndecided, { ...values, reason });
+  return body(content, [input.memberId, sharedInviter]);
+}
+
+/** The DM to the inviter, or null when DMs are off, the join is not exact, excluded or a self-invite. */
+export function renderInviterDm(input: RenderInput): MessageBody | null {
+  const { settings, inviterId } = input;
+  if (!settings.dmInviter || input.excluded || input.outcome !== 'exact') return null;
+  if (inviterId === null || inviterId === input.memberId) return null;
+  const content = renderTemplate(settings.templates.dm, {
+    member: mention(input.memberId),
+    inviter: mention(inviterId),
+    guild: escapeMarkdown(input.guildName),
+    code: input.code ?? '',
+    count: input.inviterInvites ?? 0,
+    xp: input.xpAwarded,
+  });
+  return body(content, [input.memberId]);
+}

@@ -1,0 +1,110 @@
+/**
+ * An in-process stack for end-to-end tests: the Discord simulator, a fresh database and the real
+ * gateway (startGateway) connected to the simulator through the real @discordjs packages.
+ */
+import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/app';
+import { memberJoins } from '../../db/schema';
+import { startSimulator, type SimOptions, type Simulator } from '../sim';
+import { createTestDb, type DbKind, type TestDb } from '../helpers/db';
+
+export type Stack = {
+  sim: Simulator;
+  db: TestDb;
+  gateway: RunningGateway;
+  stop: () => Promise<void>;
+};
+
+export function gatewayOptions(
+  sim: Simulator,
+  db: TestDb,
+  overrides: Partial<GatewayOptions> = {},
+): GatewayOptions {
+  return {
+    token: sim.token,
+    applicationId: sim.applicationId,
+    databaseUrl: undefined,
+    apiBase: sim.api,
+    shardCount: null,
+    shardIds: null,
+    healthPort: 0,
+    healthHost: '127.0.0.1',
+    devGuildId: null,
+    settleMs: undefined,
+    incrementLagMs: undefined,
+    downtimeMemberScanLimit: 10_000,
+    shutdownTimeoutMs: 5000,
+    db,
+    fastIdentify: true,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    rest: { offset: 0 },
+    outboxPollMs: 100,
+    attribution: { settleMs: 100, refetchDelaysMs: [150, 300] },
+    ...overrides,
+  };
+}
+
+export async function startStack(
+  options: {
+    sim?: SimOptions;
+    dbKind?: DbKind;
+    gateway?: Partial<GatewayOptions>;
+    setup?: (sim: Simulator) => void;
+  } = {},
+): Promise<Stack> {
+  const sim = await startSimulator({ heartbeatIntervalMs: 1000, ...options.sim });
+  options.setup?.(sim);
+  const db = await createTestDb(options.dbKind ?? 'pglite');
+  const gateway = await startGateway(gatewayOptions(sim, db, options.gateway));
+  return {
+    sim,
+    db,
+    gateway,
+    stop: async () => {
+      await gateway.stop({ resumable: false });
+      await sim.close();
+      await db.dispose();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits until the gateway has a primed attribution state for the guild. */
+export async function primed(stack: Stack, guildId: string): Promise<void> {
+  await eventually(() => stack.gateway.registry.get(guildId)?.state.isPrimed === true);
+  await stack.gateway.settled();
+}
+
+/** The decided join row of a member (latest join), once it is decided. */
+export async function decidedJoin(stack: Stack, guildId: string, memberId: string, count = 1) {
+  return eventually(async () => {
+    const rows = await stack.db.db
+      .select()
+      .from(memberJoins)
+      .where(eq(memberJoins.memberId, memberId))
+      .orderBy(memberJoins.joinedAt);
+    const mine = rows.filter((r) => r.guildId === guildId);
+    const last = mine.at(-1);
+    return mine.length >= count && last && last.outcome !== 'pending' ? last : undefined;
+  });
+}
