@@ -216,7 +216,11 @@ export async function recordLeave(
 }
 
 /** SQL condition: the row's guild lives on one of these shards (`(guild_id >> 22) % shard_count`). */
-export function onShards(column: AnyPgColumn, shardCount: number, shardIds: readonly number[]): SQL {
+export function onShards(
+  column: AnyPgColumn,
+  shardCount: number,
+  shardIds: readonly number[],
+): SQL {
   return sql`((${column} >> 22) % ${shardCount}) in (${sql.join(
     shardIds.map((id) => sql`${id}`),
     sql`, `,
@@ -224,7 +228,11 @@ export function onShards(column: AnyPgColumn, shardCount: number, shardIds: read
 }
 
 /** Joins still waiting for a decision (after a restart they re-enter attribution). */
-export async function pendingJoinsOnShards(db: Db, shardCount: number, shardIds: readonly number[]) {
+export async function pendingJoinsOnShards(
+  db: Db,
+  shardCount: number,
+  shardIds: readonly number[],
+) {
   return db
     .select({
       guildId: memberJoins.guildId,
@@ -234,7 +242,9 @@ export async function pendingJoinsOnShards(db: Db, shardCount: number, shardIds:
       createdAt: memberJoins.createdAt,
     })
     .from(memberJoins)
-    .where(and(eq(memberJoins.outcome, 'pending'), onShards(memberJoins.guildId, shardCount, shardIds)))
+    .where(
+      and(eq(memberJoins.outcome, 'pending'), onShards(memberJoins.guildId, shardCount, shardIds)),
+    )
     .orderBy(memberJoins.createdAt, memberJoins.id);
 }
 
@@ -246,7 +256,11 @@ export async function joinsDecidedSince(
   since: Date,
 ) {
   return db
-    .select({ guildId: memberJoins.guildId, memberId: memberJoins.memberId, joinedAt: memberJoins.joinedAt })
+    .select({
+      guildId: memberJoins.guildId,
+      memberId: memberJoins.memberId,
+      joinedAt: memberJoins.joinedAt,
+    })
     .from(memberJoins)
     .where(
       and(
@@ -263,4 +277,90 @@ export async function joinsRecordedSince(db: Db, guildId: string, since: Date) {
     .select({ memberId: memberJoins.memberId, joinedAt: memberJoins.joinedAt })
     .from(memberJoins)
     .where(and(eq(memberJoins.guildId, guildId), gte(memberJoins.joinedAt, since)));
+}
+
+export class ResolveError extends Error {
+  override name = 'ResolveError';
+}
+
+/** Outcomes an admin may resolve by hand: those that name no code. */
+export const RESOLVABLE_OUTCOMES: readonly JoinOutcome[] = [
+  'ambiguous',
+  'unknown',
+  'downtime',
+  'no_permission',
+];
+
+/**
+ * An admin assigns the code (and so the inviter) of an undecided join, or only the inviter when
+ * the code is unknown. XP follows the same once-only rule as live attribution (only with a code).
+ * The join becomes `exact` with reason `resolved_by_admin`, remembering who resolved it and when.
+ */
+export async function resolveJoin(
+  db: Db,
+  input: {
+    guildId: string;
+    joinId: number;
+    code: string | null;
+    inviterId: string;
+    actorId: string;
+    xpPerInvite: number;
+    excluded: boolean;
+  },
+): Promise<{ xpAwarded: number }> {
+  return db.transaction(async (tx) => {
+    const [join] = await tx
+      .select()
+      .from(memberJoins)
+      .where(and(eq(memberJoins.id, input.joinId), eq(memberJoins.guildId, input.guildId)))
+      .for('update');
+    if (!join) throw new ResolveError('join not found in this server');
+    if (!RESOLVABLE_OUTCOMES.includes(join.outcome)) {
+      throw new ResolveError(`a join with outcome "${join.outcome}" cannot be resolved`);
+    }
+    const previousInviter = join.inviterId;
+    await tx
+      .update(memberJoins)
+      .set({
+        outcome: 'exact',
+        reason: 'resolved_by_admin',
+        code: input.code,
+        inviterId: input.inviterId,
+        excluded: input.excluded,
+        resolvedBy: input.actorId,
+        resolvedAt: sql`now()`,
+        decidedAt: sql`coalesce(${memberJoins.decidedAt}, now())`,
+      })
+      .where(eq(memberJoins.id, join.id));
+    let xpAwarded = 0;
+    const decision = { ...join, code: input.code, inviterId: input.inviterId };
+    if (
+      input.code !== null &&
+      input.inviterId !== join.memberId &&
+      !input.excluded &&
+      input.xpPerInvite > 0 &&
+      !(await joinedThroughCodeBefore(
+        tx,
+        { ...decision, memberBot: join.memberBot, outcome: 'exact', reason: '', candidates: null },
+        join.id,
+      ))
+    ) {
+      const awarded = await awardInviteXp(tx, {
+        guildId: input.guildId,
+        code: input.code,
+        memberId: join.memberId,
+        inviterId: input.inviterId,
+        joinId: join.id,
+        xp: input.xpPerInvite,
+      });
+      if (awarded) {
+        xpAwarded = input.xpPerInvite;
+        await tx.update(memberJoins).set({ xpAwarded }).where(eq(memberJoins.id, join.id));
+      }
+    }
+    for (const inviter of new Set([previousInviter, input.inviterId])) {
+      if (inviter) await recomputeInviterStats(tx, input.guildId, inviter);
+    }
+    return { xpAwarded };
+  });
 }

@@ -39,6 +39,9 @@ export async function getUsers(db: Db, ids: readonly string[]): Promise<Map<stri
 }
 
 /** The name to show for a user: global display name, else username, else the id. */
-export function displayName(profile: Pick<UserProfile, 'globalName' | 'username'> | undefined, id: string): string {
+export function displayName(
+  profile: Pick<UserProfile, 'globalName' | 'username'> | undefined,
+  id: string,
+): string {
   return profile?.globalName || profile?.username || id;
 }

@@ -1,0 +1,171 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertGuild } from '../../db/queries/guilds';
+import {
+  applyDecision,
+  recordLeave,
+  recordPendingJoin,
+  resolveJoin,
+  ResolveError,
+} from '../../db/queries/joins';
+import { getInviterStanding } from '../../db/queries/leaderboard';
+import { memberJoins, memberXp } from '../../db/schema';
+import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+
+const GUILD = '100000000000000099';
+const INVITER = '400000000000000009';
+let memberSeq = 500000000000000100n;
+const newMember = () => String(++memberSeq);
+let clock = Date.parse('2026-03-01T00:00:00Z');
+const at = () => new Date((clock += 1000));
+
+describe.each(dbKinds)('join records on %s', (kind) => {
+  let handle: TestDb;
+  beforeAll(async () => {
+    handle = await createTestDb(kind);
+    await upsertGuild(handle.db, {
+      id: GUILD,
+      name: 'G',
+      icon: null,
+      ownerId: null,
+      features: [],
+      botPermissions: null,
+    });
+  });
+  afterAll(() => handle.dispose());
+
+  const decide = (
+    memberId: string,
+    joinedAt: Date,
+    fields: Partial<Parameters<typeof applyDecision>[1]> = {},
+  ) =>
+    applyDecision(
+      handle.db,
+      {
+        guildId: GUILD,
+        memberId,
+        joinedAt,
+        memberBot: false,
+        outcome: 'exact',
+        reason: 'single_code',
+        code: 'abc',
+        inviterId: INVITER,
+        candidates: null,
+        ...fields,
+      },
+      { xpPerInvite: 50, excluded: false },
+    );
+
+  async function xp(): Promise<number> {
+    const [row] = await handle.db.select().from(memberXp).where(eq(memberXp.userId, INVITER));
+    return row?.xp ?? 0;
+  }
+
+  it('decides a pending join once: a replayed decision changes nothing', async () => {
+    const member = newMember();
+    const joinedAt = at();
+    const pending = await recordPendingJoin(handle.db, {
+      guildId: GUILD,
+      memberId: member,
+      joinedAt,
+      memberBot: false,
+    });
+    expect(pending.outcome).toBe('pending');
+    const before = await xp();
+    const first = await decide(member, joinedAt);
+    expect(first).toMatchObject({
+      applied: true,
+      xpAwarded: 50,
+      inviterInvites: expect.any(Number),
+    });
+    const replay = await decide(member, joinedAt, {
+      outcome: 'unknown',
+      code: null,
+      inviterId: null,
+    });
+    expect(replay).toMatchObject({ applied: false, joinId: first.joinId });
+    expect(await xp()).toBe(before + 50);
+    const [row] = await handle.db
+      .select()
+      .from(memberJoins)
+      .where(eq(memberJoins.id, first.joinId));
+    expect(row?.outcome).toBe('exact');
+  });
+
+  it('gives no XP for a self-invite and does not count it', async () => {
+    const before = await xp();
+    const standing = await getInviterStanding(handle.db, GUILD, INVITER);
+    const result = await decide(INVITER, at());
+    expect(result.xpAwarded).toBe(0);
+    expect(await xp()).toBe(before);
+    expect((await getInviterStanding(handle.db, GUILD, INVITER))?.invites).toBe(standing?.invites);
+  });
+
+  it('closes an earlier open join when the member joins again, and counts leaves', async () => {
+    const member = newMember();
+    await decide(member, at());
+    const invitesBefore = (await getInviterStanding(handle.db, GUILD, INVITER))!.invites;
+    await decide(member, at());
+    const rows = await handle.db.select().from(memberJoins).where(eq(memberJoins.memberId, member));
+    expect(rows.filter((r) => r.leftAt === null)).toHaveLength(1);
+    expect((await getInviterStanding(handle.db, GUILD, INVITER))!.invites).toBe(invitesBefore);
+    expect(await recordLeave(handle.db, GUILD, member, at())).toBe(true);
+    expect((await getInviterStanding(handle.db, GUILD, INVITER))!.invites).toBe(invitesBefore - 1);
+    expect(await recordLeave(handle.db, GUILD, member, at())).toBe(false);
+  });
+
+  it('lets an admin resolve an ambiguous join once, with XP by the same rule', async () => {
+    const member = newMember();
+    const { joinId } = await decide(member, at(), {
+      outcome: 'ambiguous',
+      reason: 'several_codes',
+      code: null,
+      inviterId: null,
+      candidates: [
+        { code: 'abc', inviterId: INVITER },
+        { code: 'def', inviterId: '400000000000000010' },
+      ],
+    });
+    const before = await xp();
+    const resolved = await resolveJoin(handle.db, {
+      guildId: GUILD,
+      joinId,
+      code: 'abc',
+      inviterId: INVITER,
+      actorId: '300000000000000001',
+      xpPerInvite: 50,
+      excluded: false,
+    });
+    expect(resolved.xpAwarded).toBe(50);
+    expect(await xp()).toBe(before + 50);
+    const [row] = await handle.db.select().from(memberJoins).where(eq(memberJoins.id, joinId));
+    expect(row).toMatchObject({
+      outcome: 'exact',
+      reason: 'resolved_by_admin',
+      resolvedBy: '300000000000000001',
+    });
+    expect(row?.resolvedAt).toBeInstanceOf(Date);
+    await expect(
+      resolveJoin(handle.db, {
+        guildId: GUILD,
+        joinId,
+        code: 'def',
+        inviterId: INVITER,
+        actorId: '1',
+        xpPerInvite: 50,
+        excluded: false,
+      }),
+    ).rejects.toBeInstanceOf(ResolveError);
+    await expect(
+      resolveJoin(handle.db, {
+        guildId: '100000000000000001',
+        joinId,
+        code: 'abc',
+        inviterId: INVITER,
+        actorId: '1',
+        xpPerInvite: 50,
+        excluded: false,
+      }),
+    ).rejects.toThrow(/not found/);
+  });
+});
