@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     },
     onFatal: () => {
       // During start, startGateway itself rejects with the reason.
-      if (started.gateway) void started.gateway.stop({ resumable: false }).finally(() => process.exit(1));
+      if (started.gateway)
+        void started.gateway.stop({ resumable: false }).finally(() => process.exit(1));
     },
   });
   started.gateway = gateway;

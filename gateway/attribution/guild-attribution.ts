@@ -101,6 +101,8 @@ export class GuildAttribution {
   private baselineValid = false;
   /** The newest view of the invites, for commands and the next baseline. */
   private current: InviteTable;
+  /** When the fetch behind `current` was sent: every use before this time is in it. */
+  private currentTakenAt = 0;
   private currentVanity: VanityState | null = null;
   private batch: Batch | null = null;
   /**
@@ -254,6 +256,7 @@ export class GuildAttribution {
     const startedAt = this.inFlight?.startedAt ?? now;
     const joinsAtStart = this.inFlight?.joinsAtStart ?? 0;
     this.inFlight = null;
+    this.currentTakenAt = startedAt;
     this.noPermissionUntil = null;
     const fresh = InviteTable.from(fetched.invites.map((i) => ({ ...i, deletedAt: null })));
     const batch = this.batch;
@@ -268,7 +271,7 @@ export class GuildAttribution {
         batch.joins = batch.joins.slice(joinsAtStart);
         if (batch.joins.length === 0) this.batch = null;
       }
-      this.adoptBaseline(fresh, fetched.vanity, now);
+      this.adoptBaseline(fresh, fetched.vanity, startedAt, now);
       return;
     }
 
@@ -277,7 +280,7 @@ export class GuildAttribution {
     this.current = fresh;
     this.currentVanity = fetched.vanity;
     if (!batch) {
-      this.adoptBaseline(fresh, fetched.vanity, now);
+      this.adoptBaseline(fresh, fetched.vanity, startedAt, now);
       return;
     }
     // With a use counted up to maxIncrementLagMs after its event, only joins received that long
@@ -419,7 +422,7 @@ export class GuildAttribution {
       ),
     );
     this.batch = null;
-    this.adoptBaseline(this.current, this.currentVanity, now);
+    this.adoptBaseline(this.current, this.currentVanity, this.currentTakenAt, now);
     if (carryOver.length > 0) this.addToBatch(carryOver, now);
   }
 
@@ -434,7 +437,13 @@ export class GuildAttribution {
     };
   }
 
-  private adoptBaseline(table: InviteTable, vanity: VanityState | null, now: number): void {
+  /** `takenAt`: when the fetch behind the table was sent (joins after it are not in its counts). */
+  private adoptBaseline(
+    table: InviteTable,
+    vanity: VanityState | null,
+    takenAt: number,
+    now: number,
+  ): void {
     this.purgeTombstones(table, now);
     this.baseline = table;
     this.current = table;
@@ -442,7 +451,7 @@ export class GuildAttribution {
     this.currentVanity = vanity;
     this.baselineValid = true;
     this.primeWanted = false;
-    this.out.baseline = { invites: [...table], vanity, takenAt: now };
+    this.out.baseline = { invites: [...table], vanity, takenAt };
   }
 
   private purgeTombstones(table: InviteTable, now: number): void {

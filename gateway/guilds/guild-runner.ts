@@ -82,6 +82,11 @@ export class GuildRunner {
     this.deps.fetchQueue.remove(this.guildId);
   }
 
+  /** Lets the state machine act (a new guild takes its first baseline). */
+  wake(): void {
+    this.pump();
+  }
+
   /** GUILD_MEMBER_ADD (or a pending join restored after a restart, with `record: false`). */
   memberJoined(
     join: PendingJoin,

@@ -14,9 +14,6 @@ import { guildPermissions } from '../discord/permissions';
 import type { PendingJoin } from '../attribution/types';
 import { rejectPayload, type Handler, type HandlerContext } from './context';
 
-/** Join times come from Discord's clock; allow for skew when looking for missed joins. */
-const CLOCK_MARGIN_MS = 60_000;
-
 export const onGuildCreate: Handler = async (ctx, data, done) => {
   const parsed = guildCreateSchema.safeParse(data);
   if (!parsed.success) {
@@ -56,6 +53,7 @@ export const onGuildCreate: Handler = async (ctx, data, done) => {
   );
   done();
   if (takenAt !== null) await reconcile(ctx, guild, takenAt, runner);
+  else runner.wake();
 };
 
 /** Finds members who joined since the stored baseline without us recording it, and attributes them. */
@@ -65,7 +63,10 @@ async function reconcile(
   takenAt: number,
   runner: NonNullable<ReturnType<HandlerContext['registry']['get']>>,
 ): Promise<void> {
-  const since = takenAt - CLOCK_MARGIN_MS;
+  // `takenAt` is when the baseline's fetch was sent: uses before it are in the baseline. No margin
+  // for clock skew on purpose: a skewed join lands on the wrong side and the batch ends up
+  // unpaired (downtime), never wrongly paired.
+  const since = takenAt;
   let missed: { join: PendingJoin; bot: boolean }[] = [];
   const tooLarge = (guild.member_count ?? 0) > ctx.downtimeMemberScanLimit;
   if (!tooLarge) {

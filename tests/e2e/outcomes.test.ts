@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { listStoredInvites } from '../../db/queries/invites';
+import { updateGuildSettings } from '../../db/queries/settings';
+import type { CreateGuildOptions } from '../sim';
+import { decidedJoin, eventually, primed, startStack, type Stack } from './stack';
+
+const VIEW_AND_SEND = (1n << 10n) | (1n << 11n);
+
+describe('honest outcomes end to end', () => {
+  let stack: Stack;
+  afterEach(async () => stack?.stop());
+
+  async function setup(guildOptions: CreateGuildOptions = {}) {
+    stack = await startStack();
+    const { sim } = stack;
+    const guild = sim.createGuild({ name: 'Outcomes', ...guildOptions });
+    const log = sim.createChannel(guild.id, { name: 'invite-log' });
+    const alice = sim.createUser({ username: 'alice' });
+    sim.addMember(guild.id, alice.id);
+    await primed(stack, guild.id);
+    await updateGuildSettings(stack.db.db, guild.id, { logChannelId: log.id }, null);
+    return { sim, guild, log, alice };
+  }
+
+  it('recognises a vanity-URL join and names no inviter', async () => {
+    const { sim, guild, log } = await setup({ vanityCode: 'coolserver', vanityUses: 7 });
+    sim.createInvite(guild.id, { inviterId: null });
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { vanity: true });
+    expect(await decidedJoin(stack, guild.id, bob.id)).toMatchObject({
+      outcome: 'vanity',
+      code: 'coolserver',
+      inviterId: null,
+      xpAwarded: 0,
+    });
+    const [line] = await eventually(() =>
+      sim.messages(log.id).length ? sim.messages(log.id) : undefined,
+    );
+    expect(line!.content).toBe(
+      `<@${bob.id}> ist beigetreten; über die Vanity-URL discord.gg/coolserver.`,
+    );
+  });
+
+  it('labels a bot added through OAuth as a bot without fetching invites', async () => {
+    const { sim, guild, alice } = await setup();
+    sim.createInvite(guild.id, { inviterId: alice.id });
+    const fetchesBefore = sim.requests.filter(
+      (r) => r.routeKey === 'GET /guilds/:id/invites',
+    ).length;
+    const robot = sim.createUser({ username: 'helper-bot', bot: true });
+    await sim.join(guild.id, robot.id, { bot: true });
+    expect(await decidedJoin(stack, guild.id, robot.id)).toMatchObject({
+      outcome: 'bot',
+      memberBot: true,
+      inviterId: null,
+    });
+    expect(sim.requests.filter((r) => r.routeKey === 'GET /guilds/:id/invites').length).toBe(
+      fetchesBefore,
+    );
+  });
+
+  it('says unknown for a Server Discovery join, which moves no counter', async () => {
+    const { sim, guild, alice } = await setup();
+    sim.createInvite(guild.id, { inviterId: alice.id });
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { source: 'discovery' });
+    expect(await decidedJoin(stack, guild.id, bob.id)).toMatchObject({
+      outcome: 'unknown',
+      reason: 'no_use_changed',
+    });
+  });
+
+  it('records no_permission after MANAGE_GUILD is taken away, explains it, and keeps the stored snapshot', async () => {
+    const { sim, guild, log, alice } = await setup();
+    const invite = sim.createInvite(guild.id, { inviterId: alice.id });
+    await eventually(async () => (await listStoredInvites(stack.db.db, guild.id)).length === 1);
+    sim.setRolePermissions(guild.id, guild.botRoleId, VIEW_AND_SEND);
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { code: invite.code });
+    expect(await decidedJoin(stack, guild.id, bob.id)).toMatchObject({
+      outcome: 'no_permission',
+      reason: 'missing_manage_guild',
+      inviterId: null,
+    });
+    const [line] = await eventually(() =>
+      sim.messages(log.id).length ? sim.messages(log.id) : undefined,
+    );
+    expect(line!.content).toContain('Server verwalten');
+    const stored = await listStoredInvites(stack.db.db, guild.id);
+    expect(stored.map((i) => i.code)).toEqual([invite.code]);
+  });
+
+  it('answers in English when the guild chose English', async () => {
+    const { sim, guild, log, alice } = await setup();
+    await updateGuildSettings(stack.db.db, guild.id, { locale: 'en' }, null);
+    const invite = sim.createInvite(guild.id, { inviterId: alice.id });
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { code: invite.code });
+    const [line] = await eventually(() =>
+      sim.messages(log.id).length ? sim.messages(log.id) : undefined,
+    );
+    expect(line!.content).toBe(`<@${bob.id}> was invited by <@${alice.id}>. Invite count: 1`);
+  });
+
+  it('waits out a 429 storm on the invites route and still attributes exactly', async () => {
+    const { sim, guild, alice } = await setup();
+    const invite = sim.createInvite(guild.id, { inviterId: alice.id });
+    sim.faults.rateLimit('GET /guilds/:id/invites', { count: 5, retryAfter: 0.2 });
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { code: invite.code });
+    expect(await decidedJoin(stack, guild.id, bob.id)).toMatchObject({
+      outcome: 'exact',
+      code: invite.code,
+    });
+    expect(sim.rateLimitedByRoute['GET /guilds/:id/invites']).toBe(5);
+    expect(stack.gateway.ready()).toBe(true);
+  });
+
+  it('retries when Discord answers 5xx, without losing the join', async () => {
+    const { sim, guild, alice } = await setup();
+    const invite = sim.createInvite(guild.id, { inviterId: alice.id });
+    sim.faults.serverError('GET /guilds/:id/invites', { count: 6, status: 502 });
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { code: invite.code });
+    expect(await decidedJoin(stack, guild.id, bob.id)).toMatchObject({
+      outcome: 'exact',
+      code: invite.code,
+    });
+  });
+});
