@@ -414,7 +414,18 @@ export async function handleControl(
       return json({ error: 'body is not valid JSON' }, 400);
     }
   }
-  const path = url.pathname.replace(/\/$/, '') || '/_sim';
+  const path =
+    url.pathname
+      .replace(/\/$/, '')
+      .split('/')
+      .map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          return segment;
+        }
+      })
+      .join('/') || '/_sim';
   let pathKnown = false;
   for (const [m, pattern, handler] of routes) {
     const params = matchPattern(pattern, path);

@@ -446,6 +446,8 @@ export class Gateway {
    * (connected first, then newest), or null when no session took it.
    */
   dispatch(t: string, d: unknown, guildId: string | null): number | null {
+    // The bot hears nothing from guilds it is not in (GUILD_DELETE is sent before it leaves).
+    if (guildId && !this.#core.world.guilds.get(guildId)?.botPresent) return null;
     const intent = EVENT_INTENTS[t] ?? 0;
     let best: { session: Session; s: number } | null = null;
     for (const session of this.#sessions.values()) {

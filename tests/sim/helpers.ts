@@ -5,7 +5,12 @@
  */
 import { Client } from '@discordjs/core';
 import { REST } from '@discordjs/rest';
-import { WebSocketManager, WebSocketShardEvents, type SessionInfo } from '@discordjs/ws';
+import {
+  WebSocketManager,
+  WebSocketShardEvents,
+  WebSocketShardStatus,
+  type SessionInfo,
+} from '@discordjs/ws';
 import { GatewayIntentBits, type GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { Simulator } from './index';
 
@@ -87,6 +92,22 @@ export async function startBot(sim: Simulator, o: BotOptions = {}): Promise<Test
       }
     },
     async destroy() {
+      // @discordjs/ws race: destroying a shard that is still identifying makes a second internal
+      // destroy null the close handler the first one awaits (destroy() never resolves, the shard
+      // reconnects). Let shards settle on Ready or Idle first (bounded).
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline) {
+        const statuses = [...(await gateway.fetchStatus()).values()];
+        if (
+          statuses.every(
+            (status) =>
+              status === WebSocketShardStatus.Ready || status === WebSocketShardStatus.Idle,
+          )
+        ) {
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       try {
         await gateway.destroy();
       } catch {

@@ -104,7 +104,7 @@ export function matchPattern(pattern: string, path: string): Record<string, stri
     const g = got[i] ?? '';
     if (w.startsWith(':')) {
       if (g === '') return null;
-      params[w.slice(1)] = decodeURIComponent(g);
+      params[w.slice(1)] = g;
     } else if (w !== g) {
       return null;
     }

@@ -114,7 +114,9 @@ async function handle(
     send(res, errorReply(E.notFound()));
     return;
   }
-  await handleRest(core, req, res, url, url.pathname.slice(prefix[0].length) || '/');
+  // @discordjs/core encodes "@" (/users/%40me, /messages/%40original); route keys use the decoded form.
+  const path = (url.pathname.slice(prefix[0].length) || '/').split('/').map(safeDecode).join('/');
+  await handleRest(core, req, res, url, path);
 }
 
 function errorReply(error: ApiError): Reply {
