@@ -181,9 +181,31 @@ export const memberJoins = pgTable(
   (t) => [
     uniqueIndex('member_joins_guild_member_joined_uq').on(t.guildId, t.memberId, t.joinedAt),
     index('member_joins_guild_joined_idx').on(t.guildId, t.joinedAt.desc(), t.id.desc()),
-    index('member_joins_guild_outcome_joined_idx').on(t.guildId, t.outcome, t.joinedAt.desc()),
-    index('member_joins_guild_inviter_idx').on(t.guildId, t.inviterId),
-    index('member_joins_guild_code_idx').on(t.guildId, t.code),
+    // The join history filters by outcome, inviter or code and pages newest first by (joined_at, id):
+    // each filter's index ends in that order, so a page is an index range scan at any depth. The
+    // inviter and code indexes also serve the gateway's per-inviter recompute and per-code lookups.
+    index('member_joins_guild_outcome_joined_idx').on(
+      t.guildId,
+      t.outcome,
+      t.joinedAt.desc(),
+      t.id.desc(),
+    ),
+    index('member_joins_guild_inviter_joined_idx').on(
+      t.guildId,
+      t.inviterId,
+      t.joinedAt.desc(),
+      t.id.desc(),
+    ),
+    index('member_joins_guild_code_joined_idx').on(
+      t.guildId,
+      t.code,
+      t.joinedAt.desc(),
+      t.id.desc(),
+    ),
+    // "left" filter of the join history: only the rows of members who left.
+    index('member_joins_guild_left_joined_idx')
+      .on(t.guildId, t.joinedAt.desc(), t.id.desc())
+      .where(sql`${t.leftAt} is not null`),
     index('member_joins_pending_idx')
       .on(t.guildId)
       .where(sql`${t.outcome} = 'pending'`),
@@ -320,6 +342,42 @@ export const authSessions = pgTable(
     secretHash: bytea('secret_hash').notNull(),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /**
+     * The user's Discord OAuth access token (scopes identify + guilds), AES-256-GCM encrypted with a
+     * key derived from SESSION_SECRET and bound to this session id; used to re-check the user's guild
+     * permissions. Never sent to the browser.
+     */
+    discordToken: bytea('discord_token'),
+    /** When Discord's access token expires: the session ends then and the user logs in again. */
+    discordTokenExpiresAt: timestamp('discord_token_expires_at', { withTimezone: true }),
   },
   (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+export const AUDIT_ACTIONS = [
+  'settings.update',
+  'code.exclude',
+  'code.include',
+  'join.resolve',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What admins changed in the dashboard: who, when, what (settings, excluded codes, resolved joins). */
+export const dashboardAudit = pgTable(
+  'dashboard_audit',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    actorId: snowflake('actor_id').notNull(),
+    action: text('action').$type<AuditAction>().notNull(),
+    /** The change itself, e.g. `{ "xpPerInvite": { "from": 50, "to": 80 } }` or `{ "code": "abc" }`. */
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('dashboard_audit_guild_created_idx').on(t.guildId, t.createdAt.desc(), t.id.desc()),
+    check('dashboard_audit_action', inList(t.action, AUDIT_ACTIONS)),
+  ],
 );

@@ -9,6 +9,7 @@ import { createEmptyTestDb, dbKinds, type TestDb } from '../helpers/db';
 
 const EXPECTED_TABLES = [
   'auth_sessions',
+  'dashboard_audit',
   'excluded_codes',
   'gateway_sessions',
   'guild_settings',

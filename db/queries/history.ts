@@ -1,0 +1,348 @@
+/**
+ * The join history for the dashboard: filtered, paged newest first with a keyset cursor, counted
+ * (with a cap, so a count never scans millions of rows), exported in batches, and joins per day for
+ * the most used codes.
+ *
+ * Order is `(joined_at desc, id desc)` everywhere, matching the indexes on member_joins (see
+ * schema.ts): with a guild and at most one of outcome / inviter / code / left, a page is one index
+ * range scan however deep the cursor is.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../client';
+import { inviterStats, memberJoins, users, type JoinCandidate, type JoinOutcome } from '../schema';
+
+/** What the history can be filtered by: a stored outcome, or "left" (the member left again). */
+export const HISTORY_OUTCOMES = [
+  'exact',
+  'ambiguous',
+  'vanity',
+  'bot',
+  'unknown',
+  'downtime',
+  'no_permission',
+  'pending',
+  'left',
+] as const;
+export type HistoryOutcome = (typeof HISTORY_OUTCOMES)[number];
+
+export type HistoryFilter = {
+  outcome?: HistoryOutcome | null;
+  code?: string | null;
+  /** Joins attributed to any of these inviters (an empty list matches nothing). */
+  inviterIds?: readonly string[] | null;
+};
+
+/** Position in the history: the (joined_at, id) of a row, joined_at in microseconds since the epoch. */
+export type HistoryCursor = { micros: bigint; id: number };
+
+export function encodeCursor(cursor: HistoryCursor): string {
+  return `${cursor.micros}_${cursor.id}`;
+}
+
+export function decodeCursor(value: string | null | undefined): HistoryCursor | null {
+  const match = /^(\d{1,19})_(\d{1,15})$/.exec(value ?? '');
+  if (!match) return null;
+  return { micros: BigInt(match[1]!), id: Number(match[2]) };
+}
+
+export type HistoryRow = {
+  id: number;
+  memberId: string;
+  memberName: string | null;
+  memberBot: boolean;
+  joinedAt: Date;
+  outcome: JoinOutcome;
+  reason: string | null;
+  code: string | null;
+  inviterId: string | null;
+  inviterName: string | null;
+  candidates: JoinCandidate[] | null;
+  excluded: boolean;
+  xpAwarded: number;
+  leftAt: Date | null;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  cursor: string;
+};
+
+type RawRow = {
+  id: number | string;
+  member_id: string | bigint;
+  member_name: string | null;
+  member_bot: boolean;
+  joined_at: Date | string;
+  joined_micros: string | bigint;
+  outcome: JoinOutcome;
+  reason: string | null;
+  code: string | null;
+  inviter_id: string | bigint | null;
+  inviter_name: string | null;
+  candidates: JoinCandidate[] | string | null;
+  excluded: boolean;
+  xp_awarded: number;
+  left_at: Date | string | null;
+  resolved_by: string | bigint | null;
+  resolved_at: Date | string | null;
+};
+
+const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const toDateOrNull = (v: Date | string | null) => (v === null ? null : toDate(v));
+const idOrNull = (v: string | bigint | null) => (v === null ? null : String(v));
+
+function mapRow(r: RawRow): HistoryRow {
+  const id = Number(r.id);
+  return {
+    id,
+    memberId: String(r.member_id),
+    memberName: r.member_name,
+    memberBot: r.member_bot,
+    joinedAt: toDate(r.joined_at),
+    outcome: r.outcome,
+    reason: r.reason,
+    code: r.code,
+    inviterId: idOrNull(r.inviter_id),
+    inviterName: r.inviter_name,
+    candidates: typeof r.candidates === 'string' ? JSON.parse(r.candidates) : r.candidates,
+    excluded: r.excluded,
+    xpAwarded: Number(r.xp_awarded),
+    leftAt: toDateOrNull(r.left_at),
+    resolvedBy: idOrNull(r.resolved_by),
+    resolvedAt: toDateOrNull(r.resolved_at),
+    cursor: encodeCursor({ micros: BigInt(r.joined_micros), id }),
+  };
+}
+
+/** The WHERE conditions for a guild and filter, over `member_joins j`. */
+function conditions(guildId: string, filter: HistoryFilter): SQL {
+  const parts: SQL[] = [sql`j.guild_id = ${guildId}`];
+  if (filter.outcome === 'left') parts.push(sql`j.left_at is not null`);
+  else if (filter.outcome) parts.push(sql`j.outcome = ${filter.outcome}`);
+  if (filter.code) parts.push(sql`j.code = ${filter.code}`);
+  if (filter.inviterIds) {
+    if (filter.inviterIds.length === 0) parts.push(sql`false`);
+    else if (filter.inviterIds.length === 1)
+      parts.push(sql`j.inviter_id = ${filter.inviterIds[0]}`);
+    else
+      parts.push(
+        sql`j.inviter_id in (${sql.join(
+          filter.inviterIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      );
+  }
+  return sql.join(parts, sql` and `);
+}
+
+const cursorTime = (c: HistoryCursor) =>
+  sql`(timestamptz 'epoch' + ${c.micros.toString()}::bigint * interval '1 microsecond')`;
+
+const selectColumns = sql`j.id, j.member_id, j.member_bot,
+  j.joined_at, (extract(epoch from j.joined_at) * 1000000)::bigint as joined_micros, j.outcome,
+  j.reason, j.code, j.inviter_id, j.candidates, j.excluded, j.xp_awarded, j.left_at,
+  j.resolved_by, j.resolved_at,
+  coalesce(nullif(m.global_name, ''), m.username) as member_name,
+  coalesce(nullif(i.global_name, ''), i.username) as inviter_name`;
+
+export type HistoryPage = {
+  rows: HistoryRow[];
+  /** Cursor for the next older page, or null at the oldest row. */
+  older: string | null;
+  /** Cursor for the next newer page, or null at the newest row. */
+  newer: string | null;
+};
+
+/**
+ * One page of the history, newest first. `before` pages towards older joins (rows strictly older
+ * than the cursor), `after` towards newer ones (rows strictly newer, still returned newest first).
+ */
+export async function listJoins(
+  db: Db,
+  guildId: string,
+  filter: HistoryFilter,
+  options: { limit?: number; before?: HistoryCursor | null; after?: HistoryCursor | null } = {},
+): Promise<HistoryPage> {
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+  const where = [conditions(guildId, filter)];
+  const forward = !options.after;
+  if (options.before)
+    where.push(sql`(j.joined_at, j.id) < (${cursorTime(options.before)}, ${options.before.id})`);
+  if (options.after)
+    where.push(sql`(j.joined_at, j.id) > (${cursorTime(options.after)}, ${options.after.id})`);
+  const order = forward
+    ? sql`j.joined_at desc nulls last, j.id desc nulls last`
+    : sql`j.joined_at asc nulls first, j.id asc nulls first`;
+  const raw = await queryRows<RawRow>(
+    db,
+    sql`select ${selectColumns}
+        from ${memberJoins} j
+        left join ${users} m on m.id = j.member_id
+        left join ${users} i on i.id = j.inviter_id
+        where ${sql.join(where, sql` and `)}
+        order by ${order}
+        limit ${limit + 1}`,
+  );
+  const more = raw.length > limit;
+  const rows = raw.slice(0, limit).map(mapRow);
+  if (!forward) rows.reverse();
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (forward) {
+    return {
+      rows,
+      older: more && last ? last.cursor : null,
+      newer: options.before && first ? first.cursor : null,
+    };
+  }
+  return {
+    rows,
+    older: last ? last.cursor : null,
+    newer: more && first ? first.cursor : null,
+  };
+}
+
+/** How many joins match, counting at most `cap` (so the answer stays cheap at millions of rows). */
+export async function countJoins(
+  db: Db,
+  guildId: string,
+  filter: HistoryFilter,
+  cap = 10_000,
+): Promise<{ count: number; capped: boolean }> {
+  const [row] = await queryRows<{ n: number | string }>(
+    db,
+    sql`select count(*)::int as n from (
+          select 1 from ${memberJoins} j where ${conditions(guildId, filter)} limit ${cap + 1}
+        ) limited`,
+  );
+  const n = Number(row?.n ?? 0);
+  return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
+}
+
+/** Every matching join, newest first, in batches (for the CSV export). */
+export async function* exportJoins(
+  db: Db,
+  guildId: string,
+  filter: HistoryFilter,
+  options: { batchSize?: number; maxRows?: number } = {},
+): AsyncGenerator<HistoryRow[]> {
+  const batchSize = options.batchSize ?? 2000;
+  let remaining = options.maxRows ?? Number.POSITIVE_INFINITY;
+  let before: HistoryCursor | null = null;
+  while (remaining > 0) {
+    const page: HistoryPage = await listJoins(db, guildId, filter, {
+      limit: Math.min(batchSize, remaining, 500),
+      before,
+    });
+    if (page.rows.length === 0) return;
+    yield page.rows;
+    remaining -= page.rows.length;
+    if (!page.older) return;
+    before = decodeCursor(page.older);
+  }
+}
+
+/** One join of a guild (for the resolve page), or null. */
+export async function getJoin(db: Db, guildId: string, joinId: number): Promise<HistoryRow | null> {
+  if (!Number.isSafeInteger(joinId) || joinId <= 0) return null;
+  const [row] = await queryRows<RawRow>(
+    db,
+    sql`select ${selectColumns}
+        from ${memberJoins} j
+        left join ${users} m on m.id = j.member_id
+        left join ${users} i on i.id = j.inviter_id
+        where j.guild_id = ${guildId} and j.id = ${joinId}`,
+  );
+  return row ? mapRow(row) : null;
+}
+
+export type JoinsPerDay = {
+  /** The most used codes in the window, most joins first. */
+  codes: string[];
+  /** One entry per UTC day of the window, oldest first, with a count per code (0 when none). */
+  days: { day: string; counts: Record<string, number> }[];
+};
+
+/** Joins per UTC day over the last `days` days for the `top` codes with the most joins in that window. */
+export async function joinsPerDay(
+  db: Db,
+  guildId: string,
+  options: { days?: number; top?: number; now?: Date } = {},
+): Promise<JoinsPerDay> {
+  const days = options.days ?? 30;
+  const top = options.top ?? 5;
+  const now = options.now ?? new Date();
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 86_400_000;
+  const start = new Date(end - days * 86_400_000);
+  const rows = await queryRows<{ code: string; day: string; n: number | string }>(
+    db,
+    sql`with recent as (
+          select j.code, j.joined_at from ${memberJoins} j
+          where j.guild_id = ${guildId} and j.joined_at >= ${start.toISOString()}::timestamptz
+            and j.joined_at < ${new Date(end).toISOString()}::timestamptz and j.code is not null
+        ), top_codes as (
+          select code from recent group by code order by count(*) desc, code limit ${top}
+        )
+        select r.code, to_char(r.joined_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+        from recent r join top_codes t on t.code = r.code
+        group by r.code, day`,
+  );
+  const totals = new Map<string, number>();
+  for (const r of rows) totals.set(r.code, (totals.get(r.code) ?? 0) + Number(r.n));
+  const codes = [...totals.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code]) => code);
+  const byDay = new Map<string, Record<string, number>>();
+  for (let t = start.getTime(); t < end; t += 86_400_000) {
+    byDay.set(new Date(t).toISOString().slice(0, 10), Object.fromEntries(codes.map((c) => [c, 0])));
+  }
+  for (const r of rows) {
+    const counts = byDay.get(r.day);
+    if (counts) counts[r.code] = Number(r.n);
+  }
+  return { codes, days: [...byDay.entries()].map(([day, counts]) => ({ day, counts })) };
+}
+
+/** Joins of the last `days` days by outcome, plus how many of them left again (guild overview). */
+export async function recentJoinSummary(
+  db: Db,
+  guildId: string,
+  options: { days?: number; now?: Date } = {},
+): Promise<{ total: number; left: number; byOutcome: Partial<Record<JoinOutcome, number>> }> {
+  const now = options.now ?? new Date();
+  const since = new Date(now.getTime() - (options.days ?? 7) * 86_400_000);
+  const rows = await queryRows<{ outcome: JoinOutcome; n: number | string; left: number | string }>(
+    db,
+    sql`select j.outcome, count(*)::int as n, count(*) filter (where j.left_at is not null)::int as left
+        from ${memberJoins} j
+        where j.guild_id = ${guildId} and j.joined_at >= ${since.toISOString()}::timestamptz
+        group by j.outcome`,
+  );
+  const byOutcome: Partial<Record<JoinOutcome, number>> = {};
+  let total = 0;
+  let left = 0;
+  for (const r of rows) {
+    byOutcome[r.outcome] = Number(r.n);
+    total += Number(r.n);
+    left += Number(r.left);
+  }
+  return { total, left, byOutcome };
+}
+
+/**
+ * Inviters of this guild whose username or display name is exactly `name` (case-insensitive), for
+ * the history's inviter filter. Searches only the guild's inviters (inviter_stats), not all users.
+ */
+export async function findInviterIdsByName(
+  db: Db,
+  guildId: string,
+  name: string,
+  limit = 50,
+): Promise<string[]> {
+  const rows = await queryRows<{ id: string | bigint }>(
+    db,
+    sql`select s.inviter_id as id from ${inviterStats} s join ${users} u on u.id = s.inviter_id
+        where s.guild_id = ${guildId}
+          and (lower(u.username) = lower(${name}) or lower(u.global_name) = lower(${name}))
+        limit ${limit}`,
+  );
+  return rows.map((r) => String(r.id));
+}
