@@ -213,6 +213,39 @@ describe('gateway', () => {
     expect(sim.dispatchLog.filter((d) => d.replay).map((d) => d.t)).toEqual(['GUILD_MEMBER_ADD']);
   });
 
+  it('keeps a dropped session resumable for sessionTtlMs, then forgets it', async () => {
+    await sim.close();
+    sim = await startSimulator({ heartbeatIntervalMs: 250, sessionTtlMs: 300 });
+    const g = sim.createGuild();
+    const first = await rawSocket();
+    first.ws.send(
+      JSON.stringify({ op: 2, d: { token: sim.token, intents: 3, properties: {}, shard: [0, 1] } }),
+    );
+    await sim.waitFor(() => first.frames.some((f) => f.t === 'GUILD_CREATE'));
+    const sessionId = (first.frames[1]?.d as { session_id: string }).session_id;
+    const seq = first.frames.at(-1)?.s as number;
+    first.ws.terminate();
+    await first.closed;
+    const user = sim.createUser();
+    await sim.join(g.id, user.id, { source: 'discovery' });
+    const resume = JSON.stringify({ op: 6, d: { token: sim.token, session_id: sessionId, seq } });
+
+    const second = await rawSocket();
+    second.ws.send(resume);
+    await sim.waitFor(() => second.frames.some((f) => f.t === 'RESUMED'));
+    expect(second.frames.map((f) => f.t ?? f.op)).toEqual([10, 'GUILD_MEMBER_ADD', 'RESUMED']);
+    expect(second.frames[1]?.s).toBe(seq + 1);
+    second.ws.terminate();
+    await second.closed;
+
+    await sleep(450);
+    const third = await rawSocket();
+    third.ws.send(resume);
+    await sim.waitFor(() => third.frames.length >= 2);
+    expect(third.frames[1]).toEqual({ op: 9, d: false, s: null, t: null });
+    third.ws.close();
+  });
+
   it('lets a new process RESUME a persisted session and replays what it missed', async () => {
     const g = sim.createGuild();
     const persisted = new Map<number, SessionInfo>();

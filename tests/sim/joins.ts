@@ -62,7 +62,7 @@ export async function join(
       used.uses++;
       // A used-up invite is gone at once; its INVITE_DELETE comes after the GUILD_MEMBER_ADD.
       if (used.maxUses > 0 && used.uses >= used.maxUses) {
-        world.invites.delete(used.code);
+        world.removeInvite(used.code);
         usedUp = true;
       }
     } else if (kind === 'vanity') {

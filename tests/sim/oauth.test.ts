@@ -172,6 +172,20 @@ describe('OAuth2', () => {
     expect(res.status).toBe(400);
   });
 
+  it('serves authorize under /oauth2, /api/oauth2 and /api/v10/oauth2', async () => {
+    const u = sim.createUser();
+    sim.setOAuthUser(u.id);
+    const base = new URL(sim.authorizeUrl).origin;
+    for (const prefix of ['', '/api', '/api/v10']) {
+      const url = new URL(authorizeUrl({ state: prefix }));
+      const res = await fetch(`${base}${prefix}/oauth2/authorize${url.search}`, {
+        redirect: 'manual',
+      });
+      expect(res.status, prefix).toBe(302);
+      expect(new URL(res.headers.get('location') ?? '').searchParams.get('state')).toBe(prefix);
+    }
+  });
+
   it('validates client_id and redirect_uri at authorize; registered URIs are configurable', async () => {
     const u = sim.createUser();
     sim.setOAuthUser(u.id);

@@ -235,8 +235,8 @@ export function deleteChannel(core: Core, channelId: string): void {
     throw new SimError('cannot delete the default channel');
   guild.channelIds = guild.channelIds.filter((id) => id !== channelId);
   core.world.channels.delete(channelId);
-  for (const invite of [...core.world.invites.values()]) {
-    if (invite.channelId === channelId) core.world.invites.delete(invite.code);
+  for (const invite of core.world.guildInvites(guild.id)) {
+    if (invite.channelId === channelId) core.world.removeInvite(invite.code);
   }
   if (guild.botPresent) core.gateway.dispatch('CHANNEL_DELETE', channelPayload(channel), guild.id);
 }
@@ -365,7 +365,7 @@ export function createInvite(core: Core, guildId: string, o: CreateInviteOptions
     createdAtMs: Date.now(),
     reserved: 0,
   };
-  core.world.invites.set(code, invite);
+  core.world.addInvite(invite);
   if (botSeesInviteEvents(core, guild, channel.id)) {
     core.gateway.dispatch('INVITE_CREATE', inviteCreatePayload(core, invite), guildId);
   }
@@ -376,7 +376,7 @@ export function createInvite(core: Core, guildId: string, o: CreateInviteOptions
 export function deleteInvite(core: Core, code: string): InviteRec {
   const invite = core.world.liveInvite(code);
   if (!invite) throw new SimError(`unknown invite ${code}`);
-  core.world.invites.delete(code);
+  core.world.removeInvite(code);
   dispatchInviteDelete(core, invite);
   return invite;
 }
@@ -395,7 +395,7 @@ export function dispatchInviteDelete(core: Core, invite: InviteRec): void {
 /** Expire now: the invite silently vanishes (Discord sends no event for max_age expiry). */
 export function expireInvite(core: Core, code: string): void {
   if (!core.world.liveInvite(code)) throw new SimError(`unknown invite ${code}`);
-  core.world.invites.delete(code);
+  core.world.removeInvite(code);
 }
 
 export function setVanity(core: Core, guildId: string, code: string | null, uses?: number): void {

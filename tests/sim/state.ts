@@ -101,7 +101,9 @@ export class World {
   readonly users = new Map<string, UserRec>();
   readonly guilds = new Map<string, GuildRec>();
   readonly channels = new Map<string, ChannelRec>();
+  /** Every live invite by code; change it only through addInvite/removeInvite (keeps the index). */
   readonly invites = new Map<string, InviteRec>();
+  readonly #inviteCodesByGuild = new Map<string, Set<string>>();
   readonly messages = new Map<string, SimMessage[]>();
   readonly dmChannelByUser = new Map<string, string>();
   globalCommands: CommandRec[] = [];
@@ -144,6 +146,23 @@ export class World {
     });
   }
 
+  addInvite(invite: InviteRec): void {
+    this.invites.set(invite.code, invite);
+    let codes = this.#inviteCodesByGuild.get(invite.guildId);
+    if (!codes) {
+      codes = new Set();
+      this.#inviteCodesByGuild.set(invite.guildId, codes);
+    }
+    codes.add(invite.code);
+  }
+
+  removeInvite(code: string): void {
+    const invite = this.invites.get(code);
+    if (!invite) return;
+    this.invites.delete(code);
+    this.#inviteCodesByGuild.get(invite.guildId)?.delete(code);
+  }
+
   /**
    * The invite if it still exists. Expired invites are dropped here, silently, the first time
    * anyone looks at them: Discord sends no INVITE_DELETE for expiry.
@@ -152,7 +171,7 @@ export class World {
     const invite = this.invites.get(code);
     if (!invite) return undefined;
     if (invite.maxAge > 0 && now >= invite.createdAtMs + invite.maxAge * 1000) {
-      this.invites.delete(code);
+      this.removeInvite(code);
       return undefined;
     }
     return invite;
@@ -160,8 +179,9 @@ export class World {
 
   guildInvites(guildId: string, now = Date.now()): InviteRec[] {
     const out: InviteRec[] = [];
-    for (const invite of [...this.invites.values()]) {
-      if (invite.guildId === guildId && this.liveInvite(invite.code, now)) out.push(invite);
+    for (const code of [...(this.#inviteCodesByGuild.get(guildId) ?? [])]) {
+      const invite = this.liveInvite(code, now);
+      if (invite) out.push(invite);
     }
     return out;
   }
