@@ -3,7 +3,7 @@
  * data directory (default `./data/pglite`). Both are Drizzle databases over the same schema.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -36,7 +36,7 @@ export class DatabaseConfigError extends Error {
 
 export type CreateDbOptions = {
   log?: Logger;
-  /** PGlite data directory when no URL is given; `memory://` for an in-memory database (tests). */
+  /** PGlite data directory when no URL is given (default: PGLITE_DIR or ./data/pglite); `memory://` for tests. */
   dataDir?: string;
   /** Pool size for postgres.js. */
   max?: number;
@@ -76,7 +76,10 @@ export function describeDatabaseUrl(url: string): { target: string; password: st
 export async function createDb(url?: string, options: CreateDbOptions = {}): Promise<DbHandle> {
   const log = options.log ?? silentLogger;
   if (url) return openPostgres(url, options, log);
-  return openPglite(options.dataDir ?? resolve('data', 'pglite'), log);
+  return openPglite(
+    options.dataDir ?? resolve(process.env.PGLITE_DIR || join('data', 'pglite')),
+    log,
+  );
 }
 
 async function openPostgres(url: string, options: CreateDbOptions, log: Logger): Promise<DbHandle> {

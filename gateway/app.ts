@@ -119,6 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shardCount,
     shardIds,
     pollMs: options.outboxPollMs,
+    leaseSeconds: options.outboxLeaseSeconds,
   });
   const registry = new GuildRegistry({
     db: db.db,

@@ -28,52 +28,45 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-const schema = z
-  .object({
-    DISCORD_TOKEN: z
-      .string({ error: 'is required (the bot token from the Developer Portal → Bot)' })
-      .regex(/^[\w.-]{20,}$/, 'does not look like a bot token'),
-    DISCORD_APPLICATION_ID: z
-      .string()
-      .regex(/^\d{17,20}$/, 'must be the application id (a 17–20 digit number)')
-      .optional(),
-    DATABASE_URL: z.string().optional(),
-    DISCORD_API_BASE: z
-      .url({ error: 'must be a URL such as https://discord.com/api' })
-      .default(DISCORD_API),
-    SHARD_COUNT: intFrom(1, 100_000).optional(),
-    SHARD_IDS: z.string().optional(),
-    HEALTH_PORT: intFrom(0, 65_535).default(8081),
-    HEALTH_HOST: z.string().default('0.0.0.0'),
-    DEV_GUILD_ID: z
-      .string()
-      .regex(/^\d{17,20}$/, 'must be a guild id')
-      .optional(),
-    ATTRIBUTION_SETTLE_MS: intFrom(0, 60_000).optional(),
-    ATTRIBUTION_INCREMENT_LAG_MS: intFrom(0, 60_000).optional(),
-    DOWNTIME_MEMBER_SCAN_LIMIT: intFrom(0, 1_000_000).default(10_000),
-    SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.SHARD_IDS !== undefined) {
-      const ids = parseShardIds(env.SHARD_IDS);
-      if (!ids) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['SHARD_IDS'],
-          message: 'must look like "0-3" or "0,2,5"',
-        });
-      } else if (env.SHARD_COUNT === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT too' });
-      } else if (ids.some((id) => id >= env.SHARD_COUNT!)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['SHARD_IDS'],
-          message: `ids must be below SHARD_COUNT (${env.SHARD_COUNT})`,
-        });
-      }
-    }
-  });
+const schema = z.object({
+  DISCORD_TOKEN: z
+    .string({ error: 'is required (the bot token from the Developer Portal → Bot)' })
+    .regex(/^[\w.-]{20,}$/, 'does not look like a bot token'),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{17,20}$/, 'must be the application id (a 17–20 digit number)')
+    .optional(),
+  DATABASE_URL: z.string().optional(),
+  DISCORD_API_BASE: z
+    .url({ error: 'must be a URL such as https://discord.com/api' })
+    .default(DISCORD_API),
+  SHARD_COUNT: intFrom(1, 100_000).optional(),
+  SHARD_IDS: z.string().optional(),
+  HEALTH_PORT: intFrom(0, 65_535).default(8081),
+  HEALTH_HOST: z.string().default('0.0.0.0'),
+  DEV_GUILD_ID: z
+    .string()
+    .regex(/^\d{17,20}$/, 'must be a guild id')
+    .optional(),
+  ATTRIBUTION_SETTLE_MS: intFrom(0, 60_000).optional(),
+  ATTRIBUTION_INCREMENT_LAG_MS: intFrom(0, 60_000).optional(),
+  DOWNTIME_MEMBER_SCAN_LIMIT: intFrom(0, 1_000_000).default(10_000),
+  SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
+  OUTBOX_LEASE_SECONDS: intFrom(1, 3600).default(60),
+});
+
+/** Checks across variables, run on the raw values so they are reported together with field errors. */
+function crossFieldProblems(env: Record<string, string>): string[] {
+  if (env.SHARD_IDS === undefined) return [];
+  const ids = parseShardIds(env.SHARD_IDS);
+  if (!ids) return ['SHARD_IDS must look like "0-3" or "0,2,5"'];
+  if (env.SHARD_COUNT === undefined) return ['SHARD_IDS needs SHARD_COUNT too'];
+  const count = Number(env.SHARD_COUNT);
+  if (Number.isInteger(count) && ids.some((id) => id >= count)) {
+    return [`SHARD_IDS ids must be below SHARD_COUNT (${count})`];
+  }
+  return [];
+}
 
 export type GatewayEnv = {
   token: string;
@@ -89,6 +82,7 @@ export type GatewayEnv = {
   incrementLagMs: number | undefined;
   downtimeMemberScanLimit: number;
   shutdownTimeoutMs: number;
+  outboxLeaseSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -101,10 +95,14 @@ export function readGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  - ${issue.path.join('.') || 'env'} ${issue.message}`,
-    );
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`)),
+    ...crossFieldProblems(present as Record<string, string>),
+  ];
+  if (!parsed.success || problems.length > 0) {
+    const lines = problems.map((problem) => `  - ${problem}`);
     throw new ConfigError(
       `The gateway cannot start; fix these settings:\n${lines.join('\n')}\n` +
         'To try the bot without a Discord token, run `npm run demo`.',
@@ -125,5 +123,6 @@ export function readGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     incrementLagMs: env.ATTRIBUTION_INCREMENT_LAG_MS,
     downtimeMemberScanLimit: env.DOWNTIME_MEMBER_SCAN_LIMIT,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    outboxLeaseSeconds: env.OUTBOX_LEASE_SECONDS,
   };
 }

@@ -7,8 +7,10 @@
  * Lifecycle of a batch: a join opens a batch (or joins the open one); the invites are fetched at once
  * (during a burst, at most once per `burstFetchIntervalMs`); `settleMs` after each answer the batch is
  * checked. It is settled when no join arrived after that fetch was sent; then it is decided (decide.ts)
- * and the fetched snapshot becomes the new baseline. Unsettled batches fetch again. Too few uses for
- * the joins → refetch a few times (uses can lag), then decide honestly. A batch older than
+ * and the fetched snapshot becomes the new baseline. Unsettled batches fetch again. A settled batch
+ * is decided at once whatever its counts say: every use of its joins is already counted (uses that
+ * lag behind their event are covered by `maxIncrementLagMs`), so waiting would only let later joins
+ * pile into a batch that cannot be paired. A batch older than
  * `maxBatchAgeMs` (an endless raid) is closed without naming anyone.
  */
 import {
@@ -35,8 +37,6 @@ export type AttributionConfig = {
   settleMs: number;
   /** How long after its GUILD_MEMBER_ADD a join's use may still be counted (0 on Discord). */
   maxIncrementLagMs: number;
-  /** Refetch delays when a settled batch has fewer (or more) uses than joins; then decide. */
-  refetchDelaysMs: readonly number[];
   /** Joins arriving during one fetch and settle that mark a burst. */
   burstJoinThreshold: number;
   /** Minimum spacing of fetches during a burst. */
@@ -56,7 +56,6 @@ export type AttributionConfig = {
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
   settleMs: 500,
   maxIncrementLagMs: 0,
-  refetchDelaysMs: [500, 1500, 3000],
   burstJoinThreshold: 5,
   burstFetchIntervalMs: 1000,
   maxBatchAgeMs: 120_000,
@@ -85,7 +84,6 @@ type Batch = {
   checkpoints: Checkpoint[];
   nextFetchAt: number;
   settleUntil: number | null;
-  refetches: number;
   fetchFailures: number;
   verdicts: Map<string, VanishedVerdict>;
   auditRequested: boolean;
@@ -202,7 +200,6 @@ export class GuildAttribution {
         checkpoints: [],
         nextFetchAt: now,
         settleUntil: null,
-        refetches: 0,
         fetchFailures: 0,
         verdicts: new Map(),
         auditRequested: false,
@@ -385,19 +382,10 @@ export class GuildAttribution {
     }
     const input = this.decideInput(batch);
     const counts = tally(input);
-    if (counts.certain === counts.joins) return this.finish(decideSettled(input), now);
-    if (
-      counts.certain < counts.joins &&
-      this.canAudit &&
-      unresolvedVanished(last.diff, batch.verdicts).length > 0
-    ) {
+    // Too few uses and a used-up invite vanished: the audit log tells used-up from revoked.
+    const unresolved = unresolvedVanished(last.diff, batch.verdicts).length > 0;
+    if (counts.certain < counts.joins && this.canAudit && unresolved) {
       batch.auditRequested = true;
-      return;
-    }
-    const delay = this.config.refetchDelaysMs[batch.refetches];
-    if (delay !== undefined) {
-      batch.refetches += 1;
-      batch.nextFetchAt = now + delay;
       return;
     }
     this.finish(decideSettled(input), now);

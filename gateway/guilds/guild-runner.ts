@@ -167,6 +167,10 @@ export class GuildRunner {
     const now = this.deps.now();
     const action = this.state.nextAction(now);
     this.flush();
+    this.deps.log.debug(
+      { guildId: this.guildId, action, pending: this.state.pendingJoins },
+      'attribution step',
+    );
     switch (action.kind) {
       case 'fetch':
         this.clearTimer();

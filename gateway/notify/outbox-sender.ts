@@ -38,7 +38,11 @@ const PERMANENT_CODES = new Set([
 ]);
 const MAX_ATTEMPTS = 12;
 const MAX_LINES_PER_MESSAGE = 20;
-const LEASE_SECONDS = 300;
+/**
+ * A claimed row comes back after this long if its sender died. A second send after that is harmless
+ * (same nonce), so short is fine; it only has to outlast one send including rate-limit waits.
+ */
+const DEFAULT_LEASE_SECONDS = 60;
 
 type Send = {
   rows: ClaimedMessage[];
@@ -56,6 +60,7 @@ export type OutboxSenderOptions = {
   shardCount: number;
   shardIds: readonly number[];
   pollMs?: number;
+  leaseSeconds?: number;
 };
 
 export class OutboxSender {
@@ -106,7 +111,7 @@ export class OutboxSender {
       try {
         const claimed = await claimDueMessages(this.options.db, {
           limit: 60,
-          leaseSeconds: LEASE_SECONDS,
+          leaseSeconds: this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
           shardCount: this.options.shardCount,
           shardIds: this.options.shardIds,
         });

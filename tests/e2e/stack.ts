@@ -35,12 +35,13 @@ export function gatewayOptions(
     incrementLagMs: undefined,
     downtimeMemberScanLimit: 10_000,
     shutdownTimeoutMs: 5000,
+    outboxLeaseSeconds: 60,
     db,
     fastIdentify: true,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     rest: { offset: 0 },
     outboxPollMs: 100,
-    attribution: { settleMs: 100, refetchDelaysMs: [150, 300] },
+    attribution: { settleMs: 100 },
     ...overrides,
   };
 }

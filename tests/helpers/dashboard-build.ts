@@ -27,6 +27,12 @@ export function ensureDashboardBuild(log: (line: string) => void): void {
   if (builtAt > Math.max(...sources.map(newestMtime))) return;
   log('[dashboard] building dashboard/build for the tests (sources changed or no build yet)');
   const started = Date.now();
-  execFileSync('npm', ['run', 'build', '-w', 'dashboard'], { cwd: root, stdio: 'pipe' });
+  try {
+    execFileSync('npm', ['run', 'build', '-w', 'dashboard'], { cwd: root, stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    const output = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`;
+    throw new Error(`building the dashboard failed:\n${output.slice(-4000)}`);
+  }
   log(`[dashboard] built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

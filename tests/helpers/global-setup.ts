@@ -10,5 +10,6 @@ export default function setup(): void {
   } else {
     console.log('[db suite] running on PGlite only; set TEST_DATABASE_URL to add Postgres');
   }
-  ensureDashboardBuild((line) => console.log(line));
+  // SKIP_DASHBOARD_BUILD=1 for quick runs of suites that do not serve the dashboard.
+  if (process.env.SKIP_DASHBOARD_BUILD !== '1') ensureDashboardBuild((line) => console.log(line));
 }

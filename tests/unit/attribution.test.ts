@@ -97,14 +97,30 @@ describe('attribution state machine', () => {
     expect(decisionOf(w, 'm1')).toMatchObject({ outcome: 'ambiguous', inviterId: null });
   });
 
-  it('says unknown for a join that moved no counter (discovery), after refetching', () => {
+  it('says unknown for a join that moved no counter (discovery), with one fetch', () => {
     const w = world();
     w.createInvite('alpha', '1001');
     w.prime();
     w.join({ discovery: true });
     w.run(10_000);
     expect(decisionOf(w, 'm1')).toMatchObject({ outcome: 'unknown', reason: 'no_use_changed' });
-    expect(w.fetchCount.invites).toBe(1 + 1 + DEFAULT_ATTRIBUTION_CONFIG.refetchDelaysMs.length);
+    expect(w.fetchCount.invites).toBe(2);
+  });
+
+  it('does not let an unpairable join hold up the joins after it', () => {
+    const w = world({ dispatchDelayMs: 0 });
+    w.createInvite('alpha', '1001');
+    w.prime();
+    w.join({ discovery: true });
+    for (let i = 0; i < 5; i++) {
+      w.run(400);
+      w.join({ code: 'alpha' });
+    }
+    w.run(5000);
+    expect(decisionOf(w, 'm1')).toMatchObject({ outcome: 'unknown' });
+    for (const member of ['m2', 'm3', 'm4', 'm5', 'm6']) {
+      expect(decisionOf(w, member)).toMatchObject({ outcome: 'exact', code: 'alpha' });
+    }
   });
 
   it('never pairs a code with one of two joins when only one counter moved', () => {
