@@ -372,11 +372,33 @@ export function createInvite(core: Core, guildId: string, o: CreateInviteOptions
   return invite;
 }
 
-/** Manual delete (or used up): INVITE_DELETE when the bot may see the channel's invite events. */
-export function deleteInvite(core: Core, code: string): InviteRec {
+/**
+ * Manual delete by someone (default: the guild owner): INVITE_DELETE when the bot may see the
+ * channel's invite events, and an audit-log entry (action 42). Used-up and expired invites vanish
+ * elsewhere and leave no audit entry, as on Discord.
+ */
+export function deleteInvite(core: Core, code: string, actorId?: string): InviteRec {
   const invite = core.world.liveInvite(code);
   if (!invite) throw new SimError(`unknown invite ${code}`);
   core.world.removeInvite(code);
+  const guild = core.world.guild(invite.guildId);
+  const entries = core.world.auditLog.get(guild.id) ?? [];
+  entries.push({
+    id: core.ids.snowflake(),
+    guildId: guild.id,
+    actionType: 42,
+    userId: actorId ?? guild.ownerId,
+    changes: [
+      { key: 'code', old_value: invite.code },
+      { key: 'channel_id', old_value: invite.channelId },
+      { key: 'inviter_id', old_value: invite.inviterId },
+      { key: 'uses', old_value: invite.uses },
+      { key: 'max_uses', old_value: invite.maxUses },
+      { key: 'max_age', old_value: invite.maxAge },
+      { key: 'temporary', old_value: invite.temporary },
+    ],
+  });
+  core.world.auditLog.set(guild.id, entries);
   dispatchInviteDelete(core, invite);
   return invite;
 }

@@ -12,7 +12,7 @@ import { join, leave, disconnectMember } from './joins';
 import * as scenario from './scenario';
 import { commandPayload } from './rest/commands';
 import { startServer } from './server';
-import { SimError } from './state';
+import { SimError, type AuditEntryRec } from './state';
 import type {
   DispatchLogEntry,
   DmFailure,
@@ -172,8 +172,9 @@ export class Simulator {
     return scenario.toSimInvite(scenario.createInvite(this.#core, guildId, o));
   }
 
-  deleteInvite(code: string): void {
-    scenario.deleteInvite(this.#core, code);
+  /** Someone (default: the owner) deletes the invite: INVITE_DELETE and an audit-log entry. */
+  deleteInvite(code: string, actorId?: string): void {
+    scenario.deleteInvite(this.#core, code, actorId);
   }
 
   /** The invite vanishes from GET invites without any event, as a max_age expiry does. */
@@ -275,6 +276,19 @@ export class Simulator {
   // --- Observation ---------------------------------------------------------------------------
 
   /** Every REST/OAuth request, in order of completion (no raw tokens). */
+  /** Audit-log entries of a guild, oldest first (only invite deletions are modelled). */
+  auditLog(guildId: string): readonly AuditEntryRec[] {
+    return this.#core.world.auditLog.get(guildId) ?? [];
+  }
+
+  /**
+   * Sends any dispatch, however malformed, to the shard that owns `guildId` (shard 0 without one):
+   * for testing how a client copes with payloads Discord should never send.
+   */
+  dispatchRaw(t: string, d: unknown, guildId: string | null): number | null {
+    return this.#core.gateway.dispatch(t, d, guildId);
+  }
+
   get requests(): readonly RecordedRequest[] {
     return this.#core.requests;
   }

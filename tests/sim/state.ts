@@ -97,8 +97,19 @@ export type CommandRec = {
   payload: Record<string, unknown>;
 };
 
+/** An audit-log entry; only invite deletions (action 42) are modelled. */
+export type AuditEntryRec = {
+  id: string;
+  guildId: string;
+  actionType: number;
+  userId: string;
+  changes: { key: string; old_value?: unknown; new_value?: unknown }[];
+};
+
 export class World {
   readonly users = new Map<string, UserRec>();
+  /** Audit-log entries per guild, oldest first. */
+  readonly auditLog = new Map<string, AuditEntryRec[]>();
   readonly guilds = new Map<string, GuildRec>();
   readonly channels = new Map<string, ChannelRec>();
   /** Every live invite by code; change it only through addInvite/removeInvite (keeps the index). */

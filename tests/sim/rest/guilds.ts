@@ -107,7 +107,42 @@ function getVanity(ctx: RequestContext) {
   );
 }
 
+/** GET /guilds/{id}/audit-logs: VIEW_AUDIT_LOG; newest first, filters action_type, user_id, before, limit. */
+function getAuditLog(ctx: RequestContext) {
+  const { core } = ctx;
+  const guild = botGuild(core, ctx.params.guild ?? '');
+  if (!has(botGuildPermissions(core, guild), P.ViewAuditLog)) throw E.missingPermissions();
+  const limit = intParam(ctx.query.get('limit'), 50, 1, 100);
+  const actionType = ctx.query.has('action_type') ? Number(ctx.query.get('action_type')) : null;
+  const userId = ctx.query.get('user_id');
+  const beforeParam = ctx.query.get('before');
+  const before = beforeParam && /^\d+$/.test(beforeParam) ? BigInt(beforeParam) : null;
+  const entries = [...(core.world.auditLog.get(guild.id) ?? [])]
+    .reverse()
+    .filter((e) => actionType === null || e.actionType === actionType)
+    .filter((e) => !userId || e.userId === userId)
+    .filter((e) => before === null || BigInt(e.id) < before)
+    .slice(0, limit);
+  return json({
+    audit_log_entries: entries.map((e) => ({
+      id: e.id,
+      action_type: e.actionType,
+      user_id: e.userId,
+      target_id: null,
+      changes: e.changes,
+    })),
+    users: [],
+    integrations: [],
+    webhooks: [],
+    guild_scheduled_events: [],
+    threads: [],
+    application_commands: [],
+    auto_moderation_rules: [],
+  });
+}
+
 export const guildRoutes: Route[] = [
+  { method: 'GET', pattern: '/guilds/:guild/audit-logs', auth: 'bot', handler: getAuditLog },
   { method: 'GET', pattern: '/guilds/:guild', auth: 'bot', handler: getGuild },
   { method: 'GET', pattern: '/guilds/:guild/channels', auth: 'bot', handler: getChannels },
   { method: 'GET', pattern: '/guilds/:guild/roles', auth: 'bot', handler: getRoles },

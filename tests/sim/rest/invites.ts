@@ -43,7 +43,7 @@ function removeInvite(ctx: RequestContext) {
     has(botChannelPermissions(core, guild, channel), P.ManageChannels);
   if (!allowed) throw E.missingPermissions();
   const payload = invitePayload(core, invite, true);
-  deleteInvite(core, invite.code);
+  deleteInvite(core, invite.code, core.botUser.id);
   return json(payload);
 }
 
