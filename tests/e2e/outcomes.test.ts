@@ -128,3 +128,48 @@ describe('honest outcomes end to end', () => {
     });
   });
 });
+
+describe('used-up max-uses invites', () => {
+  let stack: Stack;
+  afterEach(async () => stack?.stop());
+
+  const AUDIT = 1n << 7n;
+  const BASE = (1n << 10n) | (1n << 11n) | (1n << 5n) | (1n << 4n);
+
+  async function run(botPermissions: bigint) {
+    stack = await startStack();
+    const { sim } = stack;
+    const guild = sim.createGuild({ name: 'Once', botPermissions });
+    const alice = sim.createUser({ username: 'alice' });
+    sim.addMember(guild.id, alice.id);
+    const once = sim.createInvite(guild.id, { inviterId: alice.id, maxUses: 1 });
+    await primed(stack, guild.id);
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { code: once.code });
+    expect(sim.getInvite(once.code)).toBeUndefined();
+    return { join: await decidedJoin(stack, guild.id, bob.id), once, alice };
+  }
+
+  it('attributes the last use of a one-use invite once the audit log shows it was not revoked', async () => {
+    const { join, once, alice } = await run(BASE | AUDIT);
+    expect(join).toMatchObject({
+      outcome: 'exact',
+      reason: 'max_uses_consumed',
+      code: once.code,
+      inviterId: alice.id,
+      xpAwarded: 50,
+    });
+    expect(stack.sim.requests.some((r) => r.routeKey === 'GET /guilds/:id/audit-logs')).toBe(true);
+  });
+
+  it('without View Audit Log, names the vanished invite only as a candidate', async () => {
+    const { join, once, alice } = await run(BASE);
+    expect(join).toMatchObject({
+      outcome: 'ambiguous',
+      reason: 'vanished_unconfirmed',
+      inviterId: null,
+      xpAwarded: 0,
+    });
+    expect(join.candidates).toEqual([{ code: once.code, inviterId: alice.id }]);
+  });
+});
