@@ -6,8 +6,29 @@ const config = {
   preprocess: vitePreprocess(),
   kit: {
     adapter: adapter({ out: 'build' }),
+    // Scripts only from this origin (SvelteKit adds nonces for its inline bootstrap). Styles allow
+    // 'unsafe-inline' because Svelte and the chart library set style attributes; no inline script can
+    // run. frame-ancestors 'none' forbids framing (clickjacking); form posts only go to this origin.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'https://cdn.discordapp.com'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+      },
+    },
+    // Form actions and POST endpoints refuse cross-site form posts (Origin must match ORIGIN).
+    csrf: { checkOrigin: true },
     // The Drizzle schema and shared queries live at the repository root, shared with the gateway.
-    alias: { $db: '../db' },
+    // The live preview renders templates with the gateway's own (pure) renderer.
+    alias: { $db: '../db', $gateway: '../gateway' },
   },
 };
 

@@ -1,6 +1,23 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
+import type { Locale } from '$db/schema';
+import type { Session, SessionUser } from '$lib/server/auth/session';
+import type { GuildAccess } from '$lib/server/guild-access';
+
 declare global {
-  namespace App {}
+  namespace App {
+    interface Error {
+      message: string;
+      /** A message key of the dashboard's dictionaries, shown in the user's language. */
+      key?: string;
+    }
+    interface Locals {
+      locale: Locale;
+      user: SessionUser | null;
+      session: Session | null;
+      /** Set for /servers/[guildId]/… requests: the logged-in user's access to that guild. */
+      guildAccess: GuildAccess | null;
+    }
+  }
 }
 
 export {};

@@ -1,0 +1,67 @@
+/**
+ * The dashboard's texts in German (default) and English. `de.ts` defines the key set; `en.ts` must
+ * have exactly the same keys (checked by the type). Values may contain `{name}` placeholders.
+ * Outcome and reason texts come from db/i18n.ts, shared with the gateway.
+ */
+import { de } from './de';
+import { en } from './en';
+import type { Locale } from '$db/schema';
+
+export type MessageKey = keyof typeof de;
+export type Messages = Record<MessageKey, string>;
+
+export const MESSAGES: Record<Locale, Messages> = { de, en };
+export const UI_LOCALES: readonly Locale[] = ['de', 'en'];
+export const DEFAULT_LOCALE: Locale = 'de';
+export const LOCALE_COOKIE = 'it_lang';
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function translate(
+  locale: Locale,
+  key: MessageKey,
+  params?: Record<string, string | number>,
+): string {
+  const text = MESSAGES[locale][key] ?? MESSAGES[DEFAULT_LOCALE][key] ?? key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
+export function createTranslator(locale: Locale): Translate {
+  return (key, params) => translate(locale, key, params);
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === 'de' || value === 'en';
+}
+
+/** The language for a request: the cookie if set, else the first de/en in Accept-Language, else de. */
+export function pickLocale(cookie: string | undefined, acceptLanguage: string | null): Locale {
+  if (isLocale(cookie)) return cookie;
+  const wanted = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.find((p) => p.trim().startsWith('q='));
+      return { lang: tag.trim().toLowerCase().slice(0, 2), q: q ? Number(q.trim().slice(2)) : 1 };
+    })
+    .filter((entry) => entry.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { lang } of wanted) if (isLocale(lang)) return lang;
+  return DEFAULT_LOCALE;
+}
+
+/** Dates and numbers in the user's language. */
+export function formatDateTime(locale: Locale, date: Date | string): string {
+  return new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(typeof date === 'string' ? new Date(date) : date);
+}
+
+export function formatNumber(locale: Locale, n: number): string {
+  return new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB').format(n);
+}

@@ -1,0 +1,155 @@
+/**
+ * The dashboard's configuration, read from the environment once and validated as a whole: every
+ * problem is reported at once, naming the variable, never its value (several are secrets).
+ */
+
+export type DashboardConfig = {
+  databaseUrl: string | undefined;
+  /** PGlite data directory when DATABASE_URL is unset (default ./data/pglite). */
+  pgliteDir: string | undefined;
+  clientId: string;
+  clientSecret: string;
+  botToken: string;
+  /** Discord REST base without version and trailing slash, e.g. https://discord.com/api. */
+  apiBase: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl: string;
+  /** The public origin (scheme://host[:port]) the dashboard is reached at. */
+  origin: string;
+  redirectUri: string;
+  sessionSecret: string;
+  cookieSecure: boolean;
+  /** How long a user's guild list (and so their permission) is trusted before asking Discord again. */
+  guildCacheSeconds: number;
+};
+
+export type ConfigResult =
+  { ok: true; config: DashboardConfig } | { ok: false; problems: string[] };
+
+export const DEFAULT_API_BASE = 'https://discord.com/api';
+export const DEFAULT_AUTHORIZE_URL = 'https://discord.com/oauth2/authorize';
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function url(value: string | undefined): URL | null {
+  if (!value) return null;
+  try {
+    const parsed = new URL(value);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  const problems: string[] = [];
+  const value = (name: string) => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const required = (name: string, hint: string) => {
+    const v = value(name);
+    if (!v) problems.push(`${name} is missing (${hint})`);
+    return v ?? '';
+  };
+
+  const clientId = required('DISCORD_CLIENT_ID', 'the OAuth2 client id, Developer Portal → OAuth2');
+  if (clientId && !/^\d{17,20}$/.test(clientId)) {
+    problems.push('DISCORD_CLIENT_ID must be the application id (a 17–20 digit number)');
+  }
+  const clientSecret = required(
+    'DISCORD_CLIENT_SECRET',
+    'the OAuth2 client secret, Developer Portal → OAuth2',
+  );
+  const botToken = required('DISCORD_TOKEN', 'the bot token, Developer Portal → Bot');
+
+  const apiBaseRaw = value('DISCORD_API_BASE') ?? DEFAULT_API_BASE;
+  const apiBase = url(apiBaseRaw);
+  if (!apiBase)
+    problems.push('DISCORD_API_BASE must be an http(s) URL such as https://discord.com/api');
+  const authorizeRaw = value('DISCORD_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL;
+  if (!url(authorizeRaw)) {
+    problems.push(
+      'DISCORD_AUTHORIZE_URL must be an http(s) URL such as https://discord.com/oauth2/authorize',
+    );
+  }
+
+  const originName = value('ORIGIN') ? 'ORIGIN' : 'PUBLIC_URL';
+  const originRaw = value('ORIGIN') ?? value('PUBLIC_URL');
+  const origin = url(originRaw);
+  if (!originRaw) {
+    problems.push(
+      'ORIGIN is missing (the public address of the dashboard, e.g. https://dash.example.org; PUBLIC_URL is accepted too)',
+    );
+  } else if (!origin || origin.pathname !== '/' || origin.search || origin.hash) {
+    problems.push(`${originName} must be an origin such as https://dash.example.org (no path)`);
+  }
+
+  const sessionSecret = required(
+    'SESSION_SECRET',
+    `at least ${MIN_SESSION_SECRET_LENGTH} random characters, e.g. openssl rand -base64 48`,
+  );
+  if (sessionSecret && sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
+    problems.push(`SESSION_SECRET must be at least ${MIN_SESSION_SECRET_LENGTH} characters long`);
+  }
+
+  let cookieSecure = !(origin && origin.protocol === 'http:' && LOOPBACK.has(origin.hostname));
+  const secureRaw = value('COOKIE_SECURE');
+  if (secureRaw !== undefined) {
+    if (secureRaw === 'true' || secureRaw === '1') cookieSecure = true;
+    else if (secureRaw === 'false' || secureRaw === '0') cookieSecure = false;
+    else problems.push('COOKIE_SECURE must be true or false');
+  }
+
+  let guildCacheSeconds = 120;
+  const cacheRaw = value('GUILD_CACHE_SECONDS');
+  if (cacheRaw !== undefined) {
+    const n = Number(cacheRaw);
+    if (!/^\d+$/.test(cacheRaw) || n > 300) {
+      problems.push('GUILD_CACHE_SECONDS must be a whole number from 0 to 300');
+    } else guildCacheSeconds = n;
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  const base = apiBaseRaw.replace(/\/+$/, '');
+  const originText = origin!.origin;
+  return {
+    ok: true,
+    config: {
+      databaseUrl: value('DATABASE_URL'),
+      pgliteDir: value('PGLITE_DIR'),
+      clientId,
+      clientSecret,
+      botToken,
+      apiBase: base,
+      authorizeUrl: authorizeRaw,
+      tokenUrl: `${base}/oauth2/token`,
+      revokeUrl: `${base}/oauth2/token/revoke`,
+      origin: originText,
+      redirectUri: `${originText}/auth/callback`,
+      sessionSecret,
+      cookieSecure,
+      guildCacheSeconds,
+    },
+  };
+}
+
+let cached: ConfigResult | null = null;
+
+/** The process's configuration (parsed once from process.env). */
+export function getConfigResult(): ConfigResult {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function getConfig(): DashboardConfig {
+  const result = getConfigResult();
+  if (!result.ok) throw new ConfigError(`dashboard configuration: ${result.problems.join('; ')}`);
+  return result.config;
+}

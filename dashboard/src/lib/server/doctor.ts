@@ -1,0 +1,64 @@
+/**
+ * The permission doctor (pure): from the bot's permissions in a guild and in its log channel, which
+ * of the permissions the invite tracker needs are missing. The page turns each check into a
+ * localized line with what to fix.
+ */
+import { PermissionFlagsBits as P } from 'discord-api-types/v10';
+import { hasPermission } from './discord/permissions';
+
+export type DoctorInput = {
+  /** The bot's guild-level permissions; null when unknown (Discord unreachable, nothing stored). */
+  guildPermissions: bigint | null;
+  /** Where the guild permissions come from: live from Discord, or stored by the gateway at GUILD_CREATE. */
+  source: 'discord' | 'stored' | 'none';
+  /** The configured log channel; null when the invite log is off. */
+  logChannel: {
+    id: string;
+    /** null: unknown (no channel list from Discord). */
+    found: boolean | null;
+    name: string | null;
+    /** The bot's permissions in it; null when unknown. */
+    permissions: bigint | null;
+  } | null;
+};
+
+export type DoctorCheckId = 'manage_guild' | 'manage_channels' | 'view_audit_log' | 'log_channel';
+export type DoctorStatus = 'ok' | 'missing' | 'unknown' | 'off' | 'gone' | 'no_view' | 'no_send';
+export type DoctorCheck = {
+  id: DoctorCheckId;
+  status: DoctorStatus;
+  /** Required checks make the doctor report a problem; the audit-log one is a recommendation. */
+  required: boolean;
+  channelName?: string | null;
+};
+
+function guildCheck(id: DoctorCheckId, bit: bigint, perms: bigint | null, required: boolean) {
+  const status: DoctorStatus =
+    perms === null ? 'unknown' : hasPermission(perms, bit) ? 'ok' : 'missing';
+  return { id, status, required } satisfies DoctorCheck;
+}
+
+export function diagnose(input: DoctorInput): DoctorCheck[] {
+  const checks: DoctorCheck[] = [
+    guildCheck('manage_guild', P.ManageGuild, input.guildPermissions, true),
+    guildCheck('manage_channels', P.ManageChannels, input.guildPermissions, true),
+    guildCheck('view_audit_log', P.ViewAuditLog, input.guildPermissions, false),
+  ];
+  const channel = input.logChannel;
+  let status: DoctorStatus;
+  if (channel === null) status = 'off';
+  else if (channel.found === false) status = 'gone';
+  else if (channel.permissions === null) status = 'unknown';
+  else if (!hasPermission(channel.permissions, P.ViewChannel)) status = 'no_view';
+  else if (!hasPermission(channel.permissions, P.SendMessages)) status = 'no_send';
+  else status = 'ok';
+  checks.push({ id: 'log_channel', status, required: true, channelName: channel?.name ?? null });
+  return checks;
+}
+
+/** True when a required check failed (unknown is not counted as a failure). */
+export function hasProblems(checks: readonly DoctorCheck[]): boolean {
+  return checks.some(
+    (c) => c.required && c.status !== 'ok' && c.status !== 'unknown' && c.status !== 'off',
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Gathers what the permission doctor needs from Discord (bot token: roles, the bot's member, the
+ * channels) and falls back to the permissions the gateway stored at GUILD_CREATE when Discord
+ * cannot be asked.
+ */
+import type { BotApi } from './discord/bot-api';
+import { basePermissions, channelPermissions, toBits } from './discord/permissions';
+import { diagnose, type DoctorCheck } from './doctor';
+import { log } from './log';
+
+export type GuildForDiagnosis = {
+  id: string;
+  ownerId: string | null;
+  botPermissions: string | null;
+};
+
+export async function diagnoseGuild(
+  bot: BotApi,
+  guild: GuildForDiagnosis,
+  logChannelId: string | null,
+): Promise<{ checks: DoctorCheck[]; source: 'discord' | 'stored' | 'none' }> {
+  try {
+    const [roles, member, channels, botId] = await Promise.all([
+      bot.roles(guild.id),
+      bot.botMember(guild.id),
+      bot.channels(guild.id),
+      bot.botUserId(),
+    ]);
+    const input = {
+      guildId: guild.id,
+      ownerId: guild.ownerId,
+      userId: botId,
+      roles: roles.map((r) => ({ id: r.id, permissions: r.permissions })),
+      memberRoleIds: member.roles,
+    };
+    const base = basePermissions(input);
+    let logChannel = null;
+    if (logChannelId) {
+      const channel = channels.find((c) => c.id === logChannelId);
+      logChannel = {
+        id: logChannelId,
+        found: channel !== undefined,
+        name: channel?.name ?? null,
+        permissions: channel
+          ? channelPermissions(base, {
+              guildId: guild.id,
+              userId: botId,
+              memberRoleIds: member.roles,
+              overwrites: channel.overwrites,
+            })
+          : null,
+      };
+    }
+    return {
+      checks: diagnose({ guildPermissions: base, source: 'discord', logChannel }),
+      source: 'discord',
+    };
+  } catch (error) {
+    log.warn({ err: error, guildId: guild.id }, 'permission doctor: Discord not available');
+    const stored = guild.botPermissions === null ? null : toBits(guild.botPermissions);
+    return {
+      checks: diagnose({
+        guildPermissions: stored,
+        source: stored === null ? 'none' : 'stored',
+        logChannel: logChannelId
+          ? { id: logChannelId, found: null, name: null, permissions: null }
+          : null,
+      }),
+      source: stored === null ? 'none' : 'stored',
+    };
+  }
+}

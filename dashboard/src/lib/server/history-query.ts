@@ -1,0 +1,65 @@
+/** The join history's filter and page position in the URL (pure): parsing and building links. */
+import {
+  decodeCursor,
+  HISTORY_OUTCOMES,
+  type HistoryCursor,
+  type HistoryOutcome,
+} from '$db/queries/history';
+import { INVITE_CODE_PATTERN } from '$db/queries/excluded-codes';
+
+export type HistoryQuery = {
+  outcome: HistoryOutcome | null;
+  code: string | null;
+  /** As typed: a user id, or a username / display name. */
+  inviter: string | null;
+  before: HistoryCursor | null;
+  after: HistoryCursor | null;
+  /** Filter fields that were given but invalid (shown as errors, ignored in the query). */
+  invalid: ('outcome' | 'code' | 'inviter')[];
+};
+
+export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
+  const invalid: HistoryQuery['invalid'] = [];
+  const text = (name: string) => params.get(name)?.trim() || null;
+  let outcome = text('outcome') as HistoryOutcome | null;
+  if (outcome !== null && !HISTORY_OUTCOMES.includes(outcome)) {
+    invalid.push('outcome');
+    outcome = null;
+  }
+  let code = text('code');
+  if (code !== null && !INVITE_CODE_PATTERN.test(code)) {
+    invalid.push('code');
+    code = null;
+  }
+  let inviter = text('inviter');
+  if (inviter !== null && inviter.length > 100) {
+    invalid.push('inviter');
+    inviter = null;
+  }
+  return {
+    outcome,
+    code,
+    inviter,
+    before: decodeCursor(params.get('before')),
+    after: decodeCursor(params.get('after')),
+    invalid,
+  };
+}
+
+/** `?outcome=…&code=…&inviter=…` plus extra parameters (a cursor), without empty ones. */
+export function historySearch(
+  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'>,
+  extra: Record<string, string | null> = {},
+): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...query, ...extra })) {
+    if (typeof value === 'string' && value !== '') params.set(key, value);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A user id or a name, as the inviter filter understands it. */
+export function isUserId(value: string): boolean {
+  return /^\d{17,20}$/.test(value);
+}

@@ -1,0 +1,39 @@
+/** Turns stored joins into what the history page and the CSV show: labels and reason texts. */
+import { OUTCOME_LABELS, reasonText } from '$db/i18n';
+import type { HistoryRow } from '$db/queries/history';
+import type { Locale } from '$db/schema';
+import { RESOLVABLE_OUTCOMES } from '$db/queries/joins';
+
+export function joinReason(locale: Locale, row: HistoryRow): string {
+  if (!row.reason) return '';
+  const key =
+    row.reason === 'several_codes' && row.inviterId ? 'several_codes_same_inviter' : row.reason;
+  return reasonText(locale, key, {
+    codes: (row.candidates ?? []).map((c) => c.code).join(', '),
+    inviter: row.inviterName ?? row.inviterId ?? '',
+    code: row.code ?? '',
+  });
+}
+
+export function joinView(locale: Locale, row: HistoryRow) {
+  return {
+    id: row.id,
+    memberId: row.memberId,
+    member: row.memberName ?? row.memberId,
+    bot: row.memberBot,
+    joinedAt: row.joinedAt.toISOString(),
+    outcome: row.outcome,
+    outcomeLabel: OUTCOME_LABELS[locale][row.outcome],
+    reason: joinReason(locale, row),
+    code: row.code,
+    inviterId: row.inviterId,
+    inviter: row.inviterId ? (row.inviterName ?? row.inviterId) : null,
+    excluded: row.excluded,
+    xp: row.xpAwarded,
+    leftAt: row.leftAt?.toISOString() ?? null,
+    resolved: row.resolvedAt !== null,
+    resolvable: RESOLVABLE_OUTCOMES.includes(row.outcome),
+  };
+}
+
+export type JoinView = ReturnType<typeof joinView>;

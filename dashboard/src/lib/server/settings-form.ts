@@ -1,0 +1,194 @@
+/**
+ * The "Basiseinstellungen" form (pure): reading the posted fields, validating them (with the
+ * guild's channel list for the log channel), and turning them into a settings patch. Errors are
+ * message keys with parameters, so the page shows them in the user's language next to the field.
+ */
+import { LOCALES, type Locale } from '$db/schema';
+import {
+  settingsPatchSchema,
+  MAX_XP_PER_INVITE,
+  type GuildSettings,
+  type SettingsPatch,
+} from '$db/queries/settings';
+import {
+  DEFAULT_TEMPLATES,
+  MAX_TEMPLATE_LENGTH,
+  unknownPlaceholders,
+  type TemplateKind,
+} from '$db/templates';
+import type { MessageKey } from '$lib/i18n';
+
+export const TEMPLATE_FIELDS = {
+  log: 'logTemplate',
+  logUndecided: 'logTemplateUndecided',
+  dm: 'dmTemplate',
+} as const satisfies Record<TemplateKind, keyof SettingsPatch>;
+
+export type SettingsField =
+  | 'logChannelId'
+  | 'dmInviter'
+  | 'xpPerInvite'
+  | 'locale'
+  | 'logTemplate'
+  | 'logTemplateUndecided'
+  | 'dmTemplate';
+
+export type FieldError = { key: MessageKey; params?: Record<string, string | number> };
+export type FieldErrors = Partial<Record<SettingsField, FieldError>>;
+
+/** What the form posted, as text (re-shown unchanged when invalid). */
+export type SettingsFormValues = {
+  logChannelId: string;
+  dmInviter: boolean;
+  xpPerInvite: string;
+  locale: string;
+  logTemplate: string;
+  logTemplateUndecided: string;
+  dmTemplate: string;
+  reset: Record<TemplateKind, boolean>;
+};
+
+const str = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+};
+
+export function readSettingsForm(form: FormData): SettingsFormValues {
+  return {
+    logChannelId: str(form, 'logChannelId').trim(),
+    dmInviter: form.get('dmInviter') === 'on' || form.get('dmInviter') === 'true',
+    xpPerInvite: str(form, 'xpPerInvite').trim(),
+    locale: str(form, 'locale'),
+    logTemplate: str(form, 'logTemplate').replace(/\r\n/g, '\n'),
+    logTemplateUndecided: str(form, 'logTemplateUndecided').replace(/\r\n/g, '\n'),
+    dmTemplate: str(form, 'dmTemplate').replace(/\r\n/g, '\n'),
+    reset: {
+      log: form.get('reset_log') === 'on',
+      logUndecided: form.get('reset_logUndecided') === 'on',
+      dm: form.get('reset_dm') === 'on',
+    },
+  };
+}
+
+/** The form's initial values from stored settings. */
+export function formValuesFrom(settings: GuildSettings): SettingsFormValues {
+  return {
+    logChannelId: settings.logChannelId ?? '',
+    dmInviter: settings.dmInviter,
+    xpPerInvite: String(settings.xpPerInvite),
+    locale: settings.locale,
+    logTemplate: settings.templates.log,
+    logTemplateUndecided: settings.templates.logUndecided,
+    dmTemplate: settings.templates.dm,
+    reset: { log: false, logUndecided: false, dm: false },
+  };
+}
+
+export type ChannelOption = { id: string; name: string; type: number };
+
+export type ValidationResult =
+  { ok: true; patch: SettingsPatch } | { ok: false; errors: FieldErrors };
+
+/**
+ * Validates every field. `channels` are the guild's log-channel candidates from Discord (text and
+ * announcement channels); null when Discord could not be asked, in which case only "no channel" or
+ * the channel already stored is accepted.
+ */
+export function validateSettings(
+  values: SettingsFormValues,
+  context: { channels: readonly ChannelOption[] | null; current: GuildSettings },
+): ValidationResult {
+  const errors: FieldErrors = {};
+  const patch: SettingsPatch = {};
+
+  // Log channel: empty = invite log off; otherwise one of this guild's text channels.
+  if (values.logChannelId === '') patch.logChannelId = null;
+  else if (!/^\d{17,20}$/.test(values.logChannelId)) {
+    errors.logChannelId = { key: 'settings.error.channelInvalid' };
+  } else if (context.channels === null) {
+    if (values.logChannelId === context.current.logChannelId) {
+      patch.logChannelId = values.logChannelId;
+    } else errors.logChannelId = { key: 'settings.error.channelsUnavailable' };
+  } else if (!context.channels.some((c) => c.id === values.logChannelId)) {
+    errors.logChannelId = { key: 'settings.error.channelNotInGuild' };
+  } else patch.logChannelId = values.logChannelId;
+
+  patch.dmInviter = values.dmInviter;
+
+  if (!/^\d{1,6}$/.test(values.xpPerInvite)) {
+    errors.xpPerInvite = { key: 'settings.error.xpNumber', params: { max: MAX_XP_PER_INVITE } };
+  } else {
+    const xp = Number(values.xpPerInvite);
+    if (xp > MAX_XP_PER_INVITE) {
+      errors.xpPerInvite = { key: 'settings.error.xpRange', params: { max: MAX_XP_PER_INVITE } };
+    } else patch.xpPerInvite = xp;
+  }
+
+  const locale = LOCALES.includes(values.locale as Locale) ? (values.locale as Locale) : null;
+  if (locale === null) errors.locale = { key: 'settings.error.locale' };
+  else patch.locale = locale;
+
+  for (const kind of Object.keys(TEMPLATE_FIELDS) as TemplateKind[]) {
+    const field = TEMPLATE_FIELDS[kind];
+    if (values.reset[kind]) {
+      patch[field] = null;
+      continue;
+    }
+    const text = values[field].trim();
+    if (text === '') errors[field] = { key: 'settings.error.templateEmpty' };
+    else if (text.length > MAX_TEMPLATE_LENGTH) {
+      errors[field] = {
+        key: 'settings.error.templateTooLong',
+        params: { max: MAX_TEMPLATE_LENGTH, length: text.length },
+      };
+    } else {
+      const unknown = unknownPlaceholders(kind, text);
+      if (unknown.length > 0) {
+        errors[field] = {
+          key: 'settings.error.templateUnknown',
+          params: { names: unknown.map((n) => `{${n}}`).join(', ') },
+        };
+      } else {
+        // An unedited default stays "default" (null), so it follows the language.
+        const isDefault = LOCALES.some((l) => DEFAULT_TEMPLATES[l][kind] === text);
+        patch[field] = isDefault ? null : text;
+      }
+    }
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const parsed = settingsPatchSchema.safeParse(patch);
+  if (!parsed.success)
+    return { ok: false, errors: { xpPerInvite: { key: 'settings.error.generic' } } };
+  return { ok: true, patch: parsed.data };
+}
+
+/** What changed, for the audit trail (templates only say whether they are custom now). */
+export function settingsDiff(
+  current: GuildSettings,
+  patch: SettingsPatch,
+): Record<string, { from: unknown; to: unknown }> {
+  const diff: Record<string, { from: unknown; to: unknown }> = {};
+  const scalar = (name: 'logChannelId' | 'dmInviter' | 'xpPerInvite' | 'locale') => {
+    if (patch[name] !== undefined && patch[name] !== current[name]) {
+      diff[name] = { from: current[name], to: patch[name] };
+    }
+  };
+  scalar('logChannelId');
+  scalar('dmInviter');
+  scalar('xpPerInvite');
+  scalar('locale');
+  for (const kind of Object.keys(TEMPLATE_FIELDS) as TemplateKind[]) {
+    const next = patch[TEMPLATE_FIELDS[kind]];
+    if (next === undefined) continue;
+    const wasCustom = current.customTemplates[kind];
+    const changed = next === null ? wasCustom : next !== current.templates[kind] || !wasCustom;
+    if (changed) {
+      diff[TEMPLATE_FIELDS[kind]] = {
+        from: wasCustom ? 'custom' : 'default',
+        to: next === null ? 'default' : 'custom',
+      };
+    }
+  }
+  return diff;
+}

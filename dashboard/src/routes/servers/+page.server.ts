@@ -1,0 +1,57 @@
+/** The server picker: guilds the user manages, split into "bot present" and "bot missing". */
+import { error } from '@sveltejs/kit';
+import { presentGuildIds } from '$db/queries/guilds';
+import { getConfig } from '$lib/server/config';
+import { getDb } from '$lib/server/db';
+import { DiscordAuthError } from '$lib/server/discord/user-api';
+import { requireUser } from '$lib/server/guard';
+import { canManageGuild, userGuilds } from '$lib/server/guild-access';
+import { botInviteUrl } from '$lib/server/invite-link';
+import { translate } from '$lib/i18n';
+import { redirect } from '@sveltejs/kit';
+import { invalidateSession } from '$lib/server/auth/session';
+import { deleteSessionCookie } from '$lib/server/auth/cookies';
+import type { PageServerLoad } from './$types';
+
+const iconUrl = (id: string, icon: string | null) =>
+  icon ? `https://cdn.discordapp.com/icons/${id}/${icon}.png?size=64` : null;
+
+export const load: PageServerLoad = async ({ locals, cookies }) => {
+  const { session } = requireUser(locals, '/servers');
+  const config = getConfig();
+  let guilds;
+  try {
+    guilds = await userGuilds(session, {
+      apiBase: config.apiBase,
+      ttlSeconds: config.guildCacheSeconds,
+    });
+  } catch (err) {
+    if (err instanceof DiscordAuthError) {
+      await invalidateSession(await getDb(), session.id);
+      deleteSessionCookie(cookies, config.cookieSecure);
+      redirect(303, '/login?next=/servers');
+    }
+    error(503, { message: translate(locals.locale, 'error.discord.text') });
+  }
+  const managed = guilds.filter(canManageGuild);
+  const present = await presentGuildIds(
+    await getDb(),
+    managed.map((g) => g.id),
+  );
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  return {
+    withBot: managed
+      .filter((g) => present.has(g.id))
+      .sort(byName)
+      .map((g) => ({ id: g.id, name: g.name, icon: iconUrl(g.id, g.icon) })),
+    withoutBot: managed
+      .filter((g) => !present.has(g.id))
+      .sort(byName)
+      .map((g) => ({
+        id: g.id,
+        name: g.name,
+        icon: iconUrl(g.id, g.icon),
+        inviteUrl: botInviteUrl(config.authorizeUrl, config.clientId, g.id),
+      })),
+  };
+};

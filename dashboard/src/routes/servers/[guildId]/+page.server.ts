@@ -1,0 +1,66 @@
+/** Guild overview: recent joins, top inviters, the permission doctor, recent dashboard changes. */
+import { listAudit } from '$db/queries/audit';
+import { getGuild } from '$db/queries/guilds';
+import { recentJoinSummary } from '$db/queries/history';
+import { getLeaderboard } from '$db/queries/leaderboard';
+import { getGuildSettings } from '$db/queries/settings';
+import { displayName, getUsers } from '$db/queries/users';
+import { getConfig } from '$lib/server/config';
+import { getDb } from '$lib/server/db';
+import { getBotApi } from '$lib/server/discord/bot-api';
+import { hasProblems } from '$lib/server/doctor';
+import { requireManager } from '$lib/server/guard';
+import { diagnoseGuild } from '$lib/server/guild-diagnosis';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  requireManager(locals);
+  const db = await getDb();
+  const guildId = params.guildId;
+  const [guild, settings, summary, top, audit] = await Promise.all([
+    getGuild(db, guildId),
+    getGuildSettings(db, guildId),
+    recentJoinSummary(db, guildId, { days: 7 }),
+    getLeaderboard(db, guildId, { limit: 5 }),
+    listAudit(db, guildId, { limit: 8 }),
+  ]);
+  const present = guild !== null && guild.removedAt === null;
+  const doctor = present
+    ? await diagnoseGuild(
+        getBotApi(getConfig()),
+        { id: guildId, ownerId: guild.ownerId, botPermissions: guild.botPermissions },
+        settings.logChannelId,
+      )
+    : null;
+  const actors = await getUsers(
+    db,
+    audit.map((a) => a.actorId),
+  );
+  return {
+    summary,
+    settings: {
+      logChannelId: settings.logChannelId,
+      dmInviter: settings.dmInviter,
+      xpPerInvite: settings.xpPerInvite,
+      locale: settings.locale,
+    },
+    top: top.map((r) => ({
+      rank: r.rank,
+      inviterId: r.inviterId,
+      name: displayName(
+        r.username === null ? undefined : { username: r.username, globalName: r.globalName },
+        r.inviterId,
+      ),
+      invites: r.invites,
+      xp: r.xp,
+    })),
+    doctor: doctor ? { ...doctor, problems: hasProblems(doctor.checks) } : null,
+    audit: audit.map((a) => ({
+      id: a.id,
+      action: a.action,
+      actor: displayName(actors.get(a.actorId), a.actorId),
+      at: a.createdAt.toISOString(),
+      details: a.details,
+    })),
+  };
+};

@@ -1,0 +1,95 @@
+/** Excluded codes: the guild's current invites (stored snapshot) with a toggle each, plus manual entry. */
+import { fail } from '@sveltejs/kit';
+import { recordAudit } from '$db/queries/audit';
+import {
+  excludeCode,
+  includeCode,
+  INVITE_CODE_PATTERN,
+  listExcludedCodes,
+} from '$db/queries/excluded-codes';
+import { listStoredInvites } from '$db/queries/invites';
+import { displayName, getUsers } from '$db/queries/users';
+import { getConfig } from '$lib/server/config';
+import { getDb } from '$lib/server/db';
+import { getBotApi } from '$lib/server/discord/bot-api';
+import { requireManager } from '$lib/server/guard';
+import { log } from '$lib/server/log';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  requireManager(locals);
+  const db = await getDb();
+  const [invites, excluded] = await Promise.all([
+    listStoredInvites(db, params.guildId),
+    listExcludedCodes(db, params.guildId),
+  ]);
+  const names = await getUsers(
+    db,
+    invites.map((i) => i.inviterId).filter((id): id is string => id !== null),
+  );
+  let channelNames = new Map<string, string>();
+  try {
+    const channels = await getBotApi(getConfig()).channels(params.guildId);
+    channelNames = new Map(channels.map((c) => [c.id, c.name]));
+  } catch {
+    // Without Discord the channel ids are shown instead of names.
+  }
+  const excludedSet = new Set(excluded.map((e) => e.code));
+  const current = new Set(invites.map((i) => i.code));
+  return {
+    invites: invites.map((i) => ({
+      code: i.code,
+      uses: i.uses,
+      maxUses: i.maxUses,
+      inviter: i.inviterId ? displayName(names.get(i.inviterId), i.inviterId) : null,
+      channel: i.channelId ? (channelNames.get(i.channelId) ?? i.channelId) : null,
+      excluded: excludedSet.has(i.code),
+    })),
+    /** Excluded codes that are not (or no longer) among the current invites. */
+    otherExcluded: excluded.filter((e) => !current.has(e.code)).map((e) => e.code),
+  };
+};
+
+async function setExcluded(guildId: string, actorId: string, code: string, exclude: boolean) {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    if (exclude) await excludeCode(tx, guildId, code, actorId);
+    else await includeCode(tx, guildId, code);
+    await recordAudit(tx, {
+      guildId,
+      actorId,
+      action: exclude ? 'code.exclude' : 'code.include',
+      details: { code },
+    });
+  });
+  log.info({ guildId, userId: actorId, code, exclude }, 'excluded codes changed');
+}
+
+export const actions: Actions = {
+  toggle: async ({ locals, params, request }) => {
+    const { user } = requireManager(locals);
+    const form = await request.formData();
+    const code = String(form.get('code') ?? '');
+    const exclude = form.get('exclude') === '1';
+    if (!INVITE_CODE_PATTERN.test(code)) {
+      return fail(400, { toggleError: 'codes.error.invalid' as const, code });
+    }
+    await setExcluded(params.guildId, user.id, code, exclude);
+    return { done: exclude ? ('codes.excluded' as const) : ('codes.included' as const), code };
+  },
+  add: async ({ locals, params, request }) => {
+    const { user } = requireManager(locals);
+    const form = await request.formData();
+    const raw = String(form.get('code') ?? '').trim();
+    // Accept pasted links: discord.gg/abc, https://discord.com/invite/abc.
+    const code = raw.replace(
+      /^(https?:\/\/)?(www\.)?(discord\.gg|discord(app)?\.com\/invite)\//i,
+      '',
+    );
+    if (!INVITE_CODE_PATTERN.test(code)) {
+      return fail(400, { addError: 'codes.error.invalid' as const, value: raw });
+    }
+    await setExcluded(params.guildId, user.id, code, true);
+    return { done: 'codes.excluded' as const, code };
+  },
+};

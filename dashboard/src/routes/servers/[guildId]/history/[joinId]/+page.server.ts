@@ -1,0 +1,122 @@
+/** Resolve an undecided join: an admin assigns its code (and so the inviter) or only the inviter. */
+import { error, fail, redirect } from '@sveltejs/kit';
+import { recordAudit } from '$db/queries/audit';
+import { excludedAmong, INVITE_CODE_PATTERN } from '$db/queries/excluded-codes';
+import { getJoin } from '$db/queries/history';
+import { listStoredInvites } from '$db/queries/invites';
+import { RESOLVABLE_OUTCOMES, resolveJoin, ResolveError } from '$db/queries/joins';
+import { getGuildSettings } from '$db/queries/settings';
+import { displayName, getUsers } from '$db/queries/users';
+import type { Db } from '$db/client';
+import { getDb } from '$lib/server/db';
+import { requireManager } from '$lib/server/guard';
+import { joinView } from '$lib/server/history-view';
+import { log } from '$lib/server/log';
+import { translate } from '$lib/i18n';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Codes to offer: the join's candidates first, then the guild's current invites, with their inviters. */
+async function codeOptions(
+  db: Db,
+  guildId: string,
+  candidates: { code: string; inviterId: string | null }[],
+) {
+  const stored = await listStoredInvites(db, guildId);
+  const options = new Map<string, string | null>();
+  for (const c of candidates) options.set(c.code, c.inviterId);
+  for (const i of stored) if (!options.has(i.code)) options.set(i.code, i.inviterId);
+  return [...options.entries()].map(([code, inviterId]) => ({ code, inviterId }));
+}
+
+async function loadJoin(db: Db, guildId: string, raw: string, locale: 'de' | 'en') {
+  const join = /^\d{1,15}$/.test(raw) ? await getJoin(db, guildId, Number(raw)) : null;
+  if (!join) error(404, { message: translate(locale, 'error.404.text') });
+  return join;
+}
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  requireManager(locals);
+  const db = await getDb();
+  const join = await loadJoin(db, params.guildId, params.joinId, locals.locale);
+  const options = await codeOptions(db, params.guildId, join.candidates ?? []);
+  const names = await getUsers(
+    db,
+    options.map((o) => o.inviterId).filter((id): id is string => id !== null),
+  );
+  return {
+    join: joinView(locals.locale, join),
+    candidates: (join.candidates ?? []).map((c) => c.code),
+    options: options.map((o) => ({
+      code: o.code,
+      inviterId: o.inviterId,
+      inviter: o.inviterId ? displayName(names.get(o.inviterId), o.inviterId) : null,
+    })),
+  };
+};
+
+export const actions: Actions = {
+  resolve: async ({ locals, params, request }) => {
+    const { user } = requireManager(locals);
+    const db = await getDb();
+    const guildId = params.guildId;
+    const join = await loadJoin(db, guildId, params.joinId, locals.locale);
+    const form = await request.formData();
+    const code = String(form.get('code') ?? '').trim() || null;
+    let inviterId = String(form.get('inviterId') ?? '').trim() || null;
+    const values = { code: code ?? '', inviterId: inviterId ?? '' };
+    if (!RESOLVABLE_OUTCOMES.includes(join.outcome)) {
+      return fail(400, { values, errors: { form: 'resolve.error.notResolvable' as const } });
+    }
+    if (code !== null && !INVITE_CODE_PATTERN.test(code)) {
+      return fail(400, { values, errors: { code: 'codes.error.invalid' as const } });
+    }
+    if (inviterId === null && code !== null) {
+      const option = (await codeOptions(db, guildId, join.candidates ?? [])).find(
+        (o) => o.code === code,
+      );
+      inviterId = option?.inviterId ?? null;
+    }
+    if (inviterId === null) {
+      return fail(400, { values, errors: { inviterId: 'resolve.error.inviterRequired' as const } });
+    }
+    if (!/^\d{17,20}$/.test(inviterId)) {
+      return fail(400, { values, errors: { inviterId: 'resolve.error.inviterInvalid' as const } });
+    }
+    const settings = await getGuildSettings(db, guildId);
+    const excluded = code !== null && (await excludedAmong(db, guildId, [code])).has(code);
+    let xpAwarded = 0;
+    try {
+      await db.transaction(async (tx) => {
+        ({ xpAwarded } = await resolveJoin(tx, {
+          guildId,
+          joinId: join.id,
+          code,
+          inviterId: inviterId!,
+          actorId: user.id,
+          xpPerInvite: settings.xpPerInvite,
+          excluded,
+        }));
+        await recordAudit(tx, {
+          guildId,
+          actorId: user.id,
+          action: 'join.resolve',
+          details: {
+            joinId: join.id,
+            memberId: join.memberId,
+            from: { outcome: join.outcome, code: join.code, inviterId: join.inviterId },
+            code,
+            inviterId,
+            xpAwarded,
+          },
+        });
+      });
+    } catch (err) {
+      if (err instanceof ResolveError) {
+        return fail(400, { values, errors: { form: 'resolve.error.notResolvable' as const } });
+      }
+      throw err;
+    }
+    log.info({ guildId, userId: user.id, joinId: join.id, xpAwarded }, 'join resolved by admin');
+    redirect(303, `/servers/${guildId}/history?resolved=${join.id}`);
+  },
+};

@@ -1,0 +1,38 @@
+/** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway). */
+import { countLeaderboard, getLeaderboard } from '$db/queries/leaderboard';
+import { displayName } from '$db/queries/users';
+import { getDb } from '$lib/server/db';
+import { requireManager } from '$lib/server/guard';
+import type { PageServerLoad } from './$types';
+
+const PAGE_SIZE = 25;
+
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+  requireManager(locals);
+  const db = await getDb();
+  const total = await countLeaderboard(db, params.guildId);
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const requested = Number(url.searchParams.get('page') ?? '1');
+  const page = Number.isInteger(requested) ? Math.min(Math.max(requested, 1), pages) : 1;
+  const rows = await getLeaderboard(db, params.guildId, {
+    limit: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE,
+  });
+  return {
+    page,
+    pages,
+    total,
+    rows: rows.map((r) => ({
+      rank: r.rank,
+      inviterId: r.inviterId,
+      name: displayName(
+        r.username === null ? undefined : { username: r.username, globalName: r.globalName },
+        r.inviterId,
+      ),
+      invites: r.invites,
+      leaves: r.leaves,
+      joins: r.joins,
+      xp: r.xp,
+    })),
+  };
+};

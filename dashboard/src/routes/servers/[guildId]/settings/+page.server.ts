@@ -1,0 +1,85 @@
+/** Invite System → Basiseinstellungen: log channel, inviter DMs, XP per invite, templates, language. */
+import { fail } from '@sveltejs/kit';
+import { recordAudit } from '$db/queries/audit';
+import { getGuildSettings, MAX_XP_PER_INVITE, updateGuildSettings } from '$db/queries/settings';
+import { DEFAULT_TEMPLATES, MAX_TEMPLATE_LENGTH, TEMPLATE_PLACEHOLDERS } from '$db/templates';
+import { getConfig } from '$lib/server/config';
+import { getDb } from '$lib/server/db';
+import { getBotApi, LOG_CHANNEL_TYPES } from '$lib/server/discord/bot-api';
+import { requireManager } from '$lib/server/guard';
+import { log } from '$lib/server/log';
+import {
+  formValuesFrom,
+  readSettingsForm,
+  settingsDiff,
+  validateSettings,
+  type ChannelOption,
+} from '$lib/server/settings-form';
+import type { Actions, PageServerLoad } from './$types';
+
+/** The guild's text and announcement channels from Discord, or null when Discord cannot be asked. */
+async function logChannelOptions(guildId: string): Promise<ChannelOption[] | null> {
+  try {
+    const channels = await getBotApi(getConfig()).channels(guildId);
+    return channels
+      .filter((c) => LOG_CHANNEL_TYPES.includes(c.type))
+      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
+      .map((c) => ({ id: c.id, name: c.name, type: c.type }));
+  } catch (error) {
+    log.warn({ err: error, guildId }, 'channel list not available');
+    return null;
+  }
+}
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  requireManager(locals);
+  const [settings, channels] = await Promise.all([
+    getGuildSettings(await getDb(), params.guildId),
+    logChannelOptions(params.guildId),
+  ]);
+  return {
+    values: formValuesFrom(settings),
+    customTemplates: settings.customTemplates,
+    updatedAt: settings.updatedAt?.toISOString() ?? null,
+    channels,
+    placeholders: TEMPLATE_PLACEHOLDERS,
+    defaults: DEFAULT_TEMPLATES,
+    maxTemplateLength: MAX_TEMPLATE_LENGTH,
+    maxXp: MAX_XP_PER_INVITE,
+  };
+};
+
+export const actions: Actions = {
+  save: async ({ locals, params, request }) => {
+    const { user } = requireManager(locals);
+    const guildId = params.guildId;
+    const db = await getDb();
+    const values = readSettingsForm(await request.formData());
+    const [current, channels] = await Promise.all([
+      getGuildSettings(db, guildId),
+      logChannelOptions(guildId),
+    ]);
+    const result = validateSettings(values, { channels, current });
+    if (!result.ok) {
+      log.info(
+        { guildId, userId: user.id, fields: Object.keys(result.errors) },
+        'settings not saved: invalid input',
+      );
+      return fail(400, { values, errors: result.errors });
+    }
+    const diff = settingsDiff(current, result.patch);
+    await db.transaction(async (tx) => {
+      await updateGuildSettings(tx, guildId, result.patch, user.id);
+      if (Object.keys(diff).length > 0) {
+        await recordAudit(tx, {
+          guildId,
+          actorId: user.id,
+          action: 'settings.update',
+          details: diff,
+        });
+      }
+    });
+    log.info({ guildId, userId: user.id, changed: Object.keys(diff) }, 'settings saved');
+    return { saved: true, changed: Object.keys(diff) };
+  },
+};

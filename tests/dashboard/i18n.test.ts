@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { de } from '../../dashboard/src/lib/i18n/de';
+import { en } from '../../dashboard/src/lib/i18n/en';
+import { pickLocale, translate } from '../../dashboard/src/lib/i18n';
+import { parseHistoryQuery, historySearch } from '../../dashboard/src/lib/server/history-query';
+import { safeNext } from '../../dashboard/src/lib/server/safe-next';
+
+describe('dashboard texts', () => {
+  it('have the same keys in German and English, none empty', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(de).sort());
+    for (const [key, value] of [...Object.entries(de), ...Object.entries(en)]) {
+      expect(value.trim(), key).not.toBe('');
+    }
+  });
+
+  it('fill placeholders', () => {
+    expect(translate('de', 'codes.excluded', { code: 'abc' })).toBe(
+      'Code abc ist jetzt ausgeschlossen.',
+    );
+    expect(translate('en', 'pager.position', { page: 2, pages: 5 })).toBe('Page 2 of 5');
+  });
+
+  it('pick the language: cookie, then Accept-Language, then German', () => {
+    expect(pickLocale('en', 'de-DE')).toBe('en');
+    expect(pickLocale(undefined, 'en-US,en;q=0.9,de;q=0.8')).toBe('en');
+    expect(pickLocale(undefined, 'fr-FR, de;q=0.5, en;q=0.3')).toBe('de');
+    expect(pickLocale(undefined, 'fr-FR')).toBe('de');
+    expect(pickLocale('xx', null)).toBe('de');
+  });
+});
+
+describe('history query and redirects', () => {
+  it('parses filters and drops invalid ones', () => {
+    const q = parseHistoryQuery(
+      new URLSearchParams('outcome=left&code=abc-1&inviter=bob&before=1700000000000000_5'),
+    );
+    expect(q).toMatchObject({
+      outcome: 'left',
+      code: 'abc-1',
+      inviter: 'bob',
+      before: { micros: 1700000000000000n, id: 5 },
+      invalid: [],
+    });
+    const bad = parseHistoryQuery(new URLSearchParams('outcome=weird&code=no%20way'));
+    expect(bad).toMatchObject({ outcome: null, code: null, invalid: ['outcome', 'code'] });
+    expect(historySearch({ outcome: 'exact', code: null, inviter: '' }, { before: 'c' })).toBe(
+      '?outcome=exact&before=c',
+    );
+  });
+
+  it('only redirects to paths on this site', () => {
+    expect(safeNext('/servers/1')).toBe('/servers/1');
+    expect(safeNext('//evil.example')).toBe('/servers');
+    expect(safeNext('https://evil.example')).toBe('/servers');
+    expect(safeNext('/\\evil')).toBe('/servers');
+    expect(safeNext(null, '/')).toBe('/');
+  });
+});
