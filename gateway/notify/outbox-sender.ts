@@ -4,8 +4,9 @@
  * - Every POST carries the row's nonce with `enforce_nonce`, so a retry after an unclear failure
  *   (timeout, 5xx) returns the original message instead of posting twice.
  * - During a join burst the log channel's rate limit (5 messages per 5 s) would let lines pile up
- *   for minutes; waiting lines for one channel are combined into one message (up to 20 lines). The
- *   combination is stored before sending, so a retry resends exactly the same message.
+ *   for minutes: all lines waiting for one channel become one message, showing up to 20 of them and
+ *   summarising the rest ("… und 180 weitere Beitritte"). The grouping is stored before sending, so
+ *   a retry resends exactly the same message.
  * - Failures Discord will never accept (closed DMs 50007, missing permissions, unknown channel)
  *   are recorded and not retried; others back off exponentially.
  */
@@ -25,6 +26,7 @@ import {
 } from '../../db/queries/outbox';
 import { MAX_MESSAGE_LENGTH } from '../../db/templates';
 import type { Metrics } from '../ops/metrics';
+import { moreJoinsLine } from '../i18n';
 import type { MessageBody } from './render';
 
 /** Discord errors that a retry cannot fix. */
@@ -38,6 +40,8 @@ const PERMANENT_CODES = new Set([
 ]);
 const MAX_ATTEMPTS = 12;
 const MAX_LINES_PER_MESSAGE = 20;
+/** Rows claimed per run; also the most joins one summary message can stand for. */
+const CLAIM_LIMIT = 500;
 /**
  * A claimed row comes back after this long if its sender died. A second send after that is harmless
  * (same nonce), so short is fine; it only has to outlast one send including rate-limit waits.
@@ -110,7 +114,7 @@ export class OutboxSender {
       this.again = false;
       try {
         const claimed = await claimDueMessages(this.options.db, {
-          limit: 60,
+          limit: CLAIM_LIMIT,
           leaseSeconds: this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
           shardCount: this.options.shardCount,
           shardIds: this.options.shardIds,
@@ -139,20 +143,18 @@ export class OutboxSender {
       else fresh.set(row.targetId, [...(fresh.get(row.targetId) ?? []), row]);
     }
     for (const [nonce, group] of regrouped) sends.push(this.combined(group, nonce));
-    for (const channelRows of fresh.values()) {
-      for (const group of chunkLines(channelRows)) {
-        if (group.length === 1) {
-          sends.push(this.single(group[0]!));
-          continue;
-        }
-        const nonce = newNonce();
-        await setGroupNonce(
-          this.options.db,
-          group.map((r) => r.id),
-          nonce,
-        );
-        sends.push(this.combined(group, nonce));
+    for (const group of fresh.values()) {
+      if (group.length === 1) {
+        sends.push(this.single(group[0]!));
+        continue;
       }
+      const nonce = newNonce();
+      await setGroupNonce(
+        this.options.db,
+        group.map((r) => r.id),
+        nonce,
+      );
+      sends.push(this.combined(group, nonce));
     }
     return sends;
   }
@@ -167,18 +169,20 @@ export class OutboxSender {
     };
   }
 
+  /** One message for several log lines: as many as fit, then a summary of the rest. */
   private combined(rows: ClaimedMessage[], nonce: string): Send {
     const bodies = rows.map((r) => r.body as MessageBody);
-    const users = [...new Set(bodies.flatMap((b) => b.allowed_mentions.users))];
+    const shown = linesThatFit(bodies);
+    const rest = bodies.length - shown.length;
+    const lines = shown.map((b) => b.content);
+    if (rest > 0) lines.push(moreJoinsLine(bodies[0]!.locale ?? 'de', rest));
+    const users = [...new Set(shown.flatMap((b) => b.allowed_mentions.users))];
     return {
       rows,
       kind: 'log',
       targetId: rows[0]!.targetId,
       nonce,
-      body: {
-        content: bodies.map((b) => b.content).join('\n'),
-        allowed_mentions: { parse: [], users },
-      },
+      body: { content: lines.join('\n'), allowed_mentions: { parse: [], users } },
     };
   }
 
@@ -187,8 +191,10 @@ export class OutboxSender {
     const ids = send.rows.map((r) => r.id);
     try {
       const channelId = send.kind === 'dm' ? await this.dmChannel(send.targetId) : send.targetId;
+      const { content, allowed_mentions } = send.body;
       const message = await api.channels.createMessage(channelId, {
-        ...send.body,
+        content,
+        allowed_mentions,
         nonce: send.nonce,
         enforce_nonce: true,
       });
@@ -227,24 +233,15 @@ export class OutboxSender {
   }
 }
 
-/** Splits rows into groups that fit one message (line count and length). */
-function chunkLines(rows: ClaimedMessage[]): ClaimedMessage[][] {
-  const groups: ClaimedMessage[][] = [];
-  let current: ClaimedMessage[] = [];
+/** The first lines that fit one message, leaving room for the summary line. */
+function linesThatFit(bodies: MessageBody[]): MessageBody[] {
+  const room = MAX_MESSAGE_LENGTH - 100;
+  const shown: MessageBody[] = [];
   let length = 0;
-  for (const row of rows) {
-    const size = String((row.body as MessageBody).content).length + 1;
-    if (
-      current.length > 0 &&
-      (current.length >= MAX_LINES_PER_MESSAGE || length + size > MAX_MESSAGE_LENGTH)
-    ) {
-      groups.push(current);
-      current = [];
-      length = 0;
-    }
-    current.push(row);
-    length += size;
+  for (const body of bodies) {
+    if (shown.length >= MAX_LINES_PER_MESSAGE || length + body.content.length + 1 > room) break;
+    shown.push(body);
+    length += body.content.length + 1;
   }
-  if (current.length > 0) groups.push(current);
-  return groups;
+  return shown;
 }

@@ -6,13 +6,15 @@
  * "@here" pings nobody else.
  */
 import type { GuildSettings } from '../../db/queries/settings';
-import type { JoinCandidate, JoinOutcome } from '../../db/schema';
+import type { JoinCandidate, JoinOutcome, Locale } from '../../db/schema';
 import { reasonText } from '../../db/i18n';
 import { MAX_MESSAGE_LENGTH, renderTemplate } from '../../db/templates';
 
 export type MessageBody = {
   content: string;
   allowed_mentions: { parse: []; users: string[] };
+  /** Not sent: the language of texts the outbox adds when it combines lines. */
+  locale?: Locale;
 };
 
 export type RenderInput = {
@@ -36,11 +38,11 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1');
 }
 
-function body(content: string, users: (string | null)[]): MessageBody {
+function body(content: string, users: (string | null)[], locale: Locale): MessageBody {
   const truncated =
     content.length > MAX_MESSAGE_LENGTH ? `${content.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : content;
   const allowed = [...new Set(users.filter((u): u is string => u !== null))];
-  return { content: truncated, allowed_mentions: { parse: [], users: allowed } };
+  return { content: truncated, allowed_mentions: { parse: [], users: allowed }, locale };
 }
 
 /** The invite-log line, or null when there is no log channel or the code is excluded. */
@@ -59,7 +61,7 @@ export function renderLogMessage(input: RenderInput): MessageBody | null {
       inviter: mention(input.inviterId),
       count: input.inviterInvites ?? 0,
     });
-    return body(content, [input.memberId, input.inviterId]);
+    return body(content, [input.memberId, input.inviterId], settings.locale);
   }
   const sharedInviter = input.outcome === 'ambiguous' ? input.inviterId : null;
   const reasonKey =
@@ -70,7 +72,7 @@ export function renderLogMessage(input: RenderInput): MessageBody | null {
     code: input.code ?? '',
   });
   const content = renderTemplate(settings.templates.logUndecided, { ...values, reason });
-  return body(content, [input.memberId, sharedInviter]);
+  return body(content, [input.memberId, sharedInviter], settings.locale);
 }
 
 /** The DM to the inviter, or null when DMs are off, the join is not exact, excluded or a self-invite. */
@@ -86,5 +88,5 @@ export function renderInviterDm(input: RenderInput): MessageBody | null {
     count: input.inviterInvites ?? 0,
     xp: input.xpAwarded,
   });
-  return body(content, [input.memberId]);
+  return body(content, [input.memberId], settings.locale);
 }

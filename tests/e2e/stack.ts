@@ -109,3 +109,23 @@ export async function decidedJoin(stack: Stack, guildId: string, memberId: strin
     return mine.length >= count && last && last.outcome !== 'pending' ? last : undefined;
   });
 }
+
+/**
+ * The invite-log lines in a channel: how often each member is named, and how many joins were
+ * only counted in a burst summary line ("… und 40 weitere Beitritte").
+ */
+export function logLines(sim: Simulator, channelId: string) {
+  const named = new Map<string, number>();
+  let summarized = 0;
+  for (const line of sim.messages(channelId).flatMap((m) => m.content.split('\n'))) {
+    const more = /^… (?:und|and) (\d+) (?:weitere|more)/.exec(line);
+    if (more) {
+      summarized += Number(more[1]);
+      continue;
+    }
+    const member = /^<@(\d+)>/.exec(line)?.[1];
+    if (member) named.set(member, (named.get(member) ?? 0) + 1);
+  }
+  const total = [...named.values()].reduce((a, b) => a + b, 0) + summarized;
+  return { named, summarized, total };
+}
