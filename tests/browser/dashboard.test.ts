@@ -1,0 +1,447 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against the built
+ * server, the simulator's OAuth2 and REST, and a real database (Postgres with TEST_DATABASE_URL,
+ * else PGlite). Screenshots at 1280 and 390 px go to test-artifacts/browser/.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../db/queries/audit';
+import { listExcludedCodes } from '../../db/queries/excluded-codes';
+import { getGuildSettings } from '../../db/queries/settings';
+import { authSessions, memberJoins } from '../../db/schema';
+import { freePort } from '../helpers/ports';
+import { DashboardStack } from './stack';
+import { buildWorld, FORMULA_NAME, type World } from './world';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'browser');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(
+    `[browser] ${CHROMIUM} not found: skipping the dashboard browser tests. Install it with ` +
+      '`apt-get install -y chromium` (.ci/run does).',
+  );
+}
+
+const suite = haveChromium ? describe : describe.skip;
+
+suite('dashboard in a browser', () => {
+  let stack: DashboardStack;
+  let world: World;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let page: Page;
+  let evil: Server | null = null;
+  let base: string;
+  let sessionCookie = '';
+
+  /** Two animation frames: the page has re-laid itself out after a viewport change. */
+  const settle = (target: Page) =>
+    target.evaluate(
+      'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))',
+    );
+
+  async function shot(target: Page, name: string) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const size = target.viewportSize() ?? { width: 1280, height: 900 };
+    await target.setViewportSize({ width: 1280, height: 900 });
+    await settle(target);
+    await target.screenshot({ path: join(ARTIFACTS, `${name}-desktop.png`), fullPage: true });
+    await target.setViewportSize({ width: 390, height: 844 });
+    await settle(target);
+    await target.screenshot({ path: join(ARTIFACTS, `${name}-mobile.png`), fullPage: true });
+    // Nothing may stick out sideways on a phone.
+    const overflow = await target.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    expect(overflow, `${name} overflows horizontally at 390 px`).toBeLessThanOrEqual(0);
+    await target.setViewportSize(size);
+  }
+
+  async function loginAs(userId: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'de-DE',
+    });
+    // Who the simulator's authorize endpoint treats as logged in (per browser).
+    await context.addCookies([{ name: 'sim_user', value: userId, url: stack.sim.authorizeUrl }]);
+    const p = await context.newPage();
+    await p.goto(base);
+    await p.getByRole('link', { name: 'Mit Discord anmelden' }).click();
+    await p.waitForURL(`${base}/servers`);
+    return { context, page: p };
+  }
+
+  const guildPath = (suffix = '') => `${base}/servers/${world.guild.id}${suffix}`;
+
+  beforeAll(async () => {
+    stack = await DashboardStack.create();
+    base = stack.base;
+    world = await buildWorld(stack.sim, (await stack.db()).db);
+    await stack.start();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((done) => (evil ? evil.close(() => done()) : done()));
+    await stack?.close();
+  });
+
+  it('logs in with Discord (simulator OAuth) and lists the servers to manage', async () => {
+    ({ context: admin, page } = await loginAs(world.admin.id));
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    const withBot = page.getByTestId('servers-with-bot');
+    await expect.poll(() => withBot.textContent()).toContain('Testserver');
+    expect(await withBot.textContent()).not.toContain('Fremder Server');
+    const missing = page.getByTestId('servers-without-bot');
+    expect(await missing.textContent()).toContain('Ohne Bot');
+    const invite = new URL((await missing.getByRole('link').first().getAttribute('href'))!);
+    expect(invite.searchParams.get('guild_id')).toBe(world.botless.id);
+    expect(invite.searchParams.get('permissions')).toBe('19632');
+    expect(invite.searchParams.get('scope')).toBe('bot applications.commands');
+    expect(await page.textContent('body')).toContain('Server Members');
+
+    const cookie = (await admin.cookies(base)).find((c) => c.name === 'it_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookie!.value).toMatch(/^[a-z2-9]{24}\.[a-z2-9]{24}$/);
+    sessionCookie = cookie!.value;
+    await shot(page, '01-servers');
+  });
+
+  it('opens a server: overview with the permission doctor', async () => {
+    await page.getByRole('link', { name: /Verwalten: Testserver/ }).click();
+    await page.waitForURL(guildPath());
+    const doctor = page.getByTestId('doctor');
+    await expect
+      .poll(() => doctor.locator('[data-check="manage_guild"]').getAttribute('data-status'))
+      .toBe('ok');
+    expect(await doctor.locator('[data-check="manage_channels"]').getAttribute('data-status')).toBe(
+      'ok',
+    );
+    expect(await doctor.locator('[data-check="view_audit_log"]').getAttribute('data-status')).toBe(
+      'missing',
+    );
+    expect(await doctor.locator('[data-check="log_channel"]').getAttribute('data-status')).toBe(
+      'off',
+    );
+    expect(await doctor.textContent()).toContain('Audit-Log anzeigen');
+    await shot(page, '02-overview');
+  });
+
+  it('changes every basic setting, previews the templates live and sees them stored', async () => {
+    await page.goto(guildPath('/settings'));
+    const channel = page.getByLabel('Log-Kanal');
+    const options = await channel.locator('option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['#general', '#invite-log', '#news']));
+    expect(options).not.toContain('#Voice');
+    await channel.selectOption(world.logChannel.id);
+    await page.getByLabel('Einladende per DM benachrichtigen').check();
+    await page.getByLabel('XP pro Einladung').fill('75');
+    await page.getByLabel('Englisch').check();
+    // Unedited defaults follow the language switch.
+    expect(await page.getByLabel('Log-Nachricht (nicht zuordenbarer Beitritt)').inputValue()).toBe(
+      '{member} joined; {reason}.',
+    );
+    await page
+      .getByLabel('Log-Nachricht (eindeutiger Beitritt)')
+      .fill('{member} kam über {code} von {inviter} ({count})');
+    await page.getByLabel('DM an Einladende').fill('Danke {inviter}! {member} ist da, +{xp} XP');
+    await expect
+      .poll(() => page.getByTestId('preview-log').textContent())
+      .toContain('@Neues Mitglied kam über abc123 von @Ada Admin (12)');
+    expect(await page.getByTestId('preview-dm').textContent()).toContain('+75 XP');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByTestId('saved').waitFor();
+    expect(await page.getByTestId('saved').textContent()).toContain('Gespeichert');
+
+    await page.reload();
+    expect(await page.getByLabel('Log-Kanal').inputValue()).toBe(world.logChannel.id);
+    expect(await page.getByLabel('Einladende per DM benachrichtigen').isChecked()).toBe(true);
+    expect(await page.getByLabel('XP pro Einladung').inputValue()).toBe('75');
+    expect(await page.getByLabel('Englisch').isChecked()).toBe(true);
+    expect(await page.getByLabel('Log-Nachricht (eindeutiger Beitritt)').inputValue()).toBe(
+      '{member} kam über {code} von {inviter} ({count})',
+    );
+    await shot(page, '03-settings');
+  });
+
+  it('shows inline errors for invalid input, focuses the first one and saves nothing', async () => {
+    await page.getByLabel('XP pro Einladung').fill('viele');
+    await page.getByLabel('Log-Nachricht (eindeutiger Beitritt)').fill('Hallo {foo}');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByTestId('form-errors').waitFor();
+    const xp = page.getByLabel('XP pro Einladung');
+    expect(await xp.getAttribute('aria-invalid')).toBe('true');
+    await expect
+      .poll(() => page.evaluate<string>('document.activeElement?.id'))
+      .toBe('field-xpPerInvite');
+    expect(await page.locator('#field-xpPerInvite-error').textContent()).toContain('ganze Zahl');
+    expect(await page.locator('#field-logTemplate-error').textContent()).toContain('{foo}');
+    await shot(page, '04-settings-errors');
+    await page.reload();
+    expect(await page.getByLabel('XP pro Einladung').inputValue()).toBe('75');
+    expect(await page.getByLabel('Log-Nachricht (eindeutiger Beitritt)').inputValue()).toContain(
+      'kam über',
+    );
+  });
+
+  it('rejects a forged channel id from another server', async () => {
+    // What a forged request would carry: a channel id of another server in this server's form.
+    await page.evaluate(`{
+      const select = document.querySelector('#field-logChannelId');
+      select.add(new Option('#forged', '${world.foreignChannel.id}'));
+      select.value = '${world.foreignChannel.id}';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    }`);
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByTestId('form-errors').waitFor();
+    expect(await page.locator('#field-logChannelId-error').textContent()).toContain(
+      'gehört nicht zu diesem Server',
+    );
+    await page.reload();
+    expect(await page.getByLabel('Log-Kanal').inputValue()).toBe(world.logChannel.id);
+  });
+
+  it('excludes a current invite code with its toggle and another one by hand', async () => {
+    await page.goto(guildPath('/codes'));
+    const row = page.locator(`tr[data-code="${world.adminInvite.code}"]`);
+    expect(await row.textContent()).toContain('Ada Admin');
+    expect(await row.textContent()).toContain('#general');
+    await row.getByRole('button', { name: `Code ${world.adminInvite.code} ausschließen` }).click();
+    await page.getByTestId('codes-status').waitFor();
+    expect(await page.getByTestId('codes-status').textContent()).toContain(
+      'ist jetzt ausgeschlossen',
+    );
+    await expect.poll(() => row.getAttribute('class')).toContain('excluded');
+    expect(await row.getByTestId('excluded-badge').textContent()).toBe('ausgeschlossen');
+    expect(await row.getByRole('button').getAttribute('aria-pressed')).toBe('true');
+
+    await page.getByLabel('Einladungscode oder -link').fill('!!');
+    await page.locator('form[action="?/add"]').getByRole('button').click();
+    await page.locator('#manual-code-error').waitFor();
+    await page.getByLabel('Einladungscode oder -link').fill('discord.gg/sommer-2026');
+    await page.locator('form[action="?/add"]').getByRole('button').click();
+    await expect
+      .poll(() => page.getByTestId('other-excluded').textContent())
+      .toContain('sommer-2026');
+    await shot(page, '05-codes');
+  });
+
+  it('shows the leaderboard', async () => {
+    await page.goto(guildPath('/leaderboard'));
+    const rows = page.getByTestId('leaderboard').locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain('Ada Admin');
+    expect(await rows.nth(0).locator('td').nth(1).textContent()).toBe('7');
+    expect(await rows.nth(1).textContent()).toContain('Mo Moderator');
+    await shot(page, '06-leaderboard');
+  });
+
+  it('filters the join history, shows each reason and the chart, and exports CSV', async () => {
+    await page.goto(guildPath('/history'));
+    await page.getByTestId('joins-chart').locator('svg').first().waitFor();
+    await shot(page, '07-history');
+    await page.getByLabel('Ergebnis').selectOption('ambiguous');
+    await page.getByRole('button', { name: 'Filtern' }).click();
+    await page.waitForURL(/outcome=ambiguous/);
+    const rows = page.getByTestId('history').locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('nicht eindeutig (mögliche Codes:');
+
+    await page.goto(guildPath(`/history?outcome=left`));
+    expect(await page.getByTestId('history').locator('tbody tr').count()).toBe(1);
+    expect(await page.getByTestId('history').textContent()).toContain('Weg Wanda');
+
+    await page.goto(guildPath(`/history?code=${world.adminInvite.code}`));
+    expect(await page.getByTestId('history-count').textContent()).toContain('7 Beitritte');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export').click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.startsWith('\uFEFF')).toBe(true); // Excel reads UTF-8 with the byte order mark
+    const lines = csv.slice(1).trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'joined_at,member_id,member,outcome,outcome_label,reason,code,inviter_id,inviter,excluded,xp,left_at,resolved_by_admin',
+    );
+    expect(lines).toHaveLength(8);
+    expect(lines.slice(1).every((l) => l.includes(world.adminInvite.code))).toBe(true);
+    // A member name that is a spreadsheet formula is neutralised.
+    expect(csv).toContain(`"'${FORMULA_NAME.replace(/"/g, '""')}"`);
+    expect(csv).toContain('nur die Nutzungen von');
+  });
+
+  it('resolves an ambiguous join; XP follows the once-only rule and who/when is recorded', async () => {
+    await page.goto(guildPath('/history?outcome=ambiguous'));
+    await page.getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' }).click();
+    await page.waitForURL(/\/history\/\d+$/);
+    await page.getByLabel('Einladungscode').selectOption(world.modInvite.code);
+    await page.getByRole('button', { name: 'Zuordnen' }).click();
+    await page.waitForURL(/resolved=\d+/);
+    expect(await page.getByTestId('resolved').textContent()).toContain('wurde zugeordnet');
+    await page.goto(guildPath(`/history?code=${world.modInvite.code}`));
+    const row = page.getByTestId('history').locator('tr', { hasText: 'Unklar Ulla' });
+    expect(await row.textContent()).toContain('von Admin zugeordnet');
+    expect(await row.textContent()).toContain('Mo Moderator');
+  });
+
+  it('switches the interface to English and back', async () => {
+    await page.goto(guildPath());
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    await page.waitForFunction("document.documentElement.lang === 'en'");
+    expect(await page.getByRole('heading', { name: 'Permission check' }).count()).toBe(1);
+    expect(await page.getByTestId('audit').textContent()).toContain('excluded code');
+    await shot(page, '08-overview-en');
+    await page.getByRole('button', { name: 'DE', exact: true }).click();
+    await page.waitForFunction("document.documentElement.lang === 'de'");
+  });
+
+  it('gives a non-manager 403 on every page and action, typed URLs and posted forms alike', async () => {
+    const { context, page: other } = await loginAs(world.member.id);
+    expect(await other.textContent('main')).toContain(
+      'Auf keinem deiner Server ist der Bot bisher.',
+    );
+    const joinRow = await firstJoinId();
+    for (const path of [
+      '',
+      '/settings',
+      '/codes',
+      '/leaderboard',
+      '/history',
+      `/history/${joinRow}`,
+    ]) {
+      const response = await other.goto(guildPath(path));
+      expect(response?.status(), path).toBe(403);
+      expect(await other.textContent('main'), path).toContain('Kein Zugriff');
+    }
+    const exported = await other.request.get(guildPath('/history/export'));
+    expect(exported.status()).toBe(403);
+    await shot(other, '09-forbidden');
+    const posts: [string, Record<string, string>][] = [
+      [
+        '/settings?/save',
+        {
+          logChannelId: '',
+          xpPerInvite: '1',
+          locale: 'de',
+          logTemplate: 'x',
+          logTemplateUndecided: 'x',
+          dmTemplate: 'x',
+        },
+      ],
+      ['/codes?/toggle', { code: world.modInvite.code, exclude: '1' }],
+      ['/codes?/add', { code: 'from-member' }],
+      [`/history/${joinRow}?/resolve`, { code: world.modInvite.code }],
+    ];
+    for (const [path, form] of posts) {
+      const response = await other.request.post(guildPath(path), {
+        form,
+        headers: { origin: base },
+        maxRedirects: 0,
+      });
+      expect(response.status(), path).toBe(403);
+    }
+    // A moderator with Manage Server (through a role) is let in.
+    const { context: modContext, page: modPage } = await loginAs(world.mod.id);
+    expect((await modPage.goto(guildPath('/settings')))?.status()).toBe(200);
+    await modContext.close();
+    await context.close();
+  });
+
+  it('blocks a form post from a foreign origin (SvelteKit origin check), even with the session cookie', async () => {
+    const port = await freePort();
+    evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><form id="f" method="POST" action="${guildPath('/codes?/add')}">
+        <input name="code" value="evil-code"></form><script>document.getElementById('f').submit()</script>`);
+    });
+    await new Promise<void>((done) => evil!.listen(port, '127.0.0.1', done));
+    const responses: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/codes')) responses.push(r.status());
+    });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForURL(/\/codes/);
+    await expect.poll(() => responses).toContain(403);
+    expect(await page.textContent('body')).toMatch(
+      /Cross-site POST form submissions are forbidden/,
+    );
+    await page.goto(guildPath('/codes'));
+    expect(await page.textContent('main')).not.toContain('evil-code');
+  });
+
+  it('logs out: the session ends on the server, its cookie no longer works', async () => {
+    await page.goto(`${base}/servers`);
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+    await page.waitForURL(`${base}/`);
+    expect((await admin.cookies(base)).find((c) => c.name === 'it_session')).toBeUndefined();
+    const replay = await fetch(`${base}/servers`, {
+      headers: { cookie: `it_session=${sessionCookie}` },
+      redirect: 'manual',
+    });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toMatch(/^\/login/);
+    const guildPage = await fetch(guildPath('/settings'), {
+      headers: { cookie: `it_session=${sessionCookie}` },
+      redirect: 'manual',
+    });
+    expect(guildPage.status).toBe(303);
+  });
+
+  it('stored every change in the database', async () => {
+    if (stack.kind === 'pglite') await stack.stop();
+    const { db } = await stack.db();
+    const settings = await getGuildSettings(db, world.guild.id);
+    expect(settings).toMatchObject({
+      logChannelId: world.logChannel.id,
+      dmInviter: true,
+      xpPerInvite: 75,
+      locale: 'en',
+      customTemplates: { log: true, logUndecided: false, dm: true },
+      updatedBy: world.admin.id,
+    });
+    expect(settings.templates.log).toBe('{member} kam über {code} von {inviter} ({count})');
+    const excluded = (await listExcludedCodes(db, world.guild.id)).map((e) => e.code).sort();
+    expect(excluded).toEqual([world.adminInvite.code, 'sommer-2026'].sort());
+    const [resolved] = await db
+      .select()
+      .from(memberJoins)
+      .where(
+        and(eq(memberJoins.guildId, world.guild.id), eq(memberJoins.reason, 'resolved_by_admin')),
+      );
+    expect(resolved).toMatchObject({
+      outcome: 'exact',
+      code: world.modInvite.code,
+      inviterId: world.mod.id,
+      resolvedBy: world.admin.id,
+      xpAwarded: 75,
+    });
+    expect(resolved!.resolvedAt).toBeInstanceOf(Date);
+    const actions = (await listAudit(db, world.guild.id, { limit: 50 }))
+      .map((a) => a.action)
+      .sort();
+    expect(actions).toEqual(['code.exclude', 'code.exclude', 'join.resolve', 'settings.update']);
+    const sessions = await db
+      .select()
+      .from(authSessions)
+      .where(eq(authSessions.userId, world.admin.id));
+    expect(sessions).toHaveLength(0);
+  });
+
+  async function firstJoinId(): Promise<number> {
+    if (stack.kind === 'postgres') {
+      const { db } = await stack.db();
+      const [row] = await db.select({ id: memberJoins.id }).from(memberJoins).limit(1);
+      return row!.id;
+    }
+    return 1;
+  }
+});
