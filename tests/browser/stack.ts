@@ -47,9 +47,21 @@ export class DashboardStack {
     this.#dataDir = dataDir;
   }
 
-  static async create(kind: StackDbKind = TEST_DATABASE_URL ? 'postgres' : 'pglite') {
+  /**
+   * `databaseUrl`: use this (already migrated) Postgres database instead of a fresh one; the caller
+   * owns it (the benchmark seeds a million joins into its own database).
+   */
+  static async create(
+    options: { kind?: StackDbKind; databaseUrl?: string } = {},
+  ): Promise<DashboardStack> {
+    const kind = options.kind ?? (TEST_DATABASE_URL || options.databaseUrl ? 'postgres' : 'pglite');
     const sim = await startSimulator();
     const port = await freePort();
+    if (options.databaseUrl) {
+      const handle = await createDb(options.databaseUrl, { max: 5 });
+      const external: TestDb = { ...handle, dispose: handle.close };
+      return new DashboardStack(sim, 'postgres', port, external, null);
+    }
     if (kind === 'postgres') {
       return new DashboardStack(sim, kind, port, await createTestDb('postgres'), null);
     }

@@ -3,8 +3,10 @@
  * PGLITE_DIR / ./data/pglite (embedded PGlite), with migrations applied before first use.
  *
  * A process that already has a handle (gateway and dashboard in one process on embedded PGlite,
- * which allows one process per data directory) injects it with setDashboardDb() before the first
- * request; that handle is used as is (its owner runs the migrations).
+ * which allows one process per data directory) injects it with setDashboardDb() BEFORE importing
+ * adapter-node's build/handler.js (whose server init opens the database); that handle is used as is
+ * (its owner runs the migrations). The handle travels through a global symbol, so the copy of this
+ * module bundled into the build and one imported from source see the same injection.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,11 +16,12 @@ import { migrate } from '$db/migrate';
 import { getConfig } from './config';
 import { log } from './log';
 
-let injected: DbHandle | null = null;
+const INJECTED = Symbol.for('invite-tracker.dashboard.db');
+const slot = globalThis as typeof globalThis & { [INJECTED]?: DbHandle };
 let opening: Promise<DbHandle> | null = null;
 
 export function setDashboardDb(handle: DbHandle): void {
-  injected = handle;
+  slot[INJECTED] = handle;
 }
 
 /**
@@ -54,6 +57,7 @@ async function open(): Promise<DbHandle> {
 }
 
 export function getDbHandle(): Promise<DbHandle> {
+  const injected = slot[INJECTED];
   if (injected) return Promise.resolve(injected);
   opening ??= open();
   opening.catch(() => (opening = null));
@@ -66,7 +70,7 @@ export async function getDb(): Promise<Db> {
 
 /** For a clean shutdown: closes the handle the dashboard opened itself (not an injected one). */
 export async function closeDashboardDb(): Promise<void> {
-  if (injected || !opening) return;
+  if (slot[INJECTED] || !opening) return;
   const handle = await opening.catch(() => null);
   opening = null;
   await handle?.close();

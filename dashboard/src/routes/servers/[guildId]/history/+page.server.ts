@@ -1,5 +1,6 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
-import { countJoins, HISTORY_OUTCOMES, joinsPerDay, listJoins } from '$db/queries/history';
+import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
+import { cachedJoinsPerDay } from '$lib/server/chart-cache';
 import { getDb } from '$lib/server/db';
 import { requireManager } from '$lib/server/guard';
 import { historyFilter } from '$lib/server/history-filter';
@@ -21,7 +22,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       after: query.after,
     }),
     countJoins(db, params.guildId, filter),
-    joinsPerDay(db, params.guildId, { days: 30, top: 5 }),
+    cachedJoinsPerDay(db, params.guildId),
   ]);
   const filterValues = { outcome: query.outcome, code: query.code, inviter: query.inviter };
   return {

@@ -8,6 +8,7 @@ import { RESOLVABLE_OUTCOMES, resolveJoin, ResolveError } from '$db/queries/join
 import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import type { Db } from '$db/client';
+import { forgetJoinsPerDay } from '$lib/server/chart-cache';
 import { getDb } from '$lib/server/db';
 import { requireManager } from '$lib/server/guard';
 import { joinView } from '$lib/server/history-view';
@@ -116,6 +117,7 @@ export const actions: Actions = {
       }
       throw err;
     }
+    forgetJoinsPerDay(guildId);
     log.info({ guildId, userId: user.id, joinId: join.id, xpAwarded }, 'join resolved by admin');
     redirect(303, `/servers/${guildId}/history?resolved=${join.id}`);
   },
