@@ -17,6 +17,7 @@ import {
   DEFAULT_ATTRIBUTION_CONFIG,
   type AttributionConfig,
 } from './attribution/guild-attribution';
+import { SendClock } from './discord/send-clock';
 import { SessionStore } from './discord/session-store';
 import type { GatewayEnv } from './env';
 import { FetchQueue } from './guilds/fetch-queue';
@@ -87,9 +88,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const db = options.db ?? (await createDb(options.databaseUrl, { log }));
   if (ownsDb) await migrate(db, { log });
 
-  const rest = new REST({ api: options.apiBase, version: '10', ...options.rest }).setToken(
-    options.token,
-  );
+  const sendClock = new SendClock();
+  const rest = new REST({
+    api: options.apiBase,
+    version: '10',
+    makeRequest: sendClock.makeRequest,
+    ...options.rest,
+  }).setToken(options.token);
   rest.on('rateLimited', (info) => metrics.rateLimited.inc({ route: info.route }));
   const api = new API(rest);
 
@@ -131,6 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     now,
     onMessagesQueued: () => outbox.wake(),
     isStopping: () => stopping,
+    sendClock,
   });
 
   let botUserId: string | null = null;

@@ -54,7 +54,9 @@ export type AttributionConfig = {
 };
 
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
-  settleMs: 500,
+  // Longer than Discord takes to deliver GUILD_MEMBER_ADD after counting the use; shorter than the
+  // gap between joins in a busy server (2/s), so batches settle between joins.
+  settleMs: 300,
   maxIncrementLagMs: 0,
   burstJoinThreshold: 5,
   burstFetchIntervalMs: 1000,
@@ -80,6 +82,7 @@ export type Output = {
 
 type Batch = {
   joins: PendingJoin[];
+  keys: Set<string>;
   openedAt: number;
   checkpoints: Checkpoint[];
   nextFetchAt: number;
@@ -196,6 +199,7 @@ export class GuildAttribution {
     if (!this.batch) {
       this.batch = {
         joins: [],
+        keys: new Set(),
         openedAt: now,
         checkpoints: [],
         nextFetchAt: now,
@@ -208,7 +212,8 @@ export class GuildAttribution {
     const batch = this.batch;
     // Arrival order matters (see `inFlight`), so joins are only ever appended.
     for (const join of joins) {
-      if (batch.joins.some((j) => j.key === join.key)) continue;
+      if (batch.keys.has(join.key)) continue;
+      batch.keys.add(join.key);
       batch.joins.push(join);
     }
   }
@@ -245,7 +250,17 @@ export class GuildAttribution {
     return out;
   }
 
+  /** A fetch was requested (it may still wait in the REST client's queue). */
   fetchStarted(now: number): void {
+    this.inFlight = { kind: 'fetch', startedAt: now, joinsAtStart: this.batch?.joins.length ?? 0 };
+  }
+
+  /**
+   * The fetch actually left (after queueing and rate-limit waits): joins received until now are in
+   * it too. Optional; without it the request time stands, which is safe but less precise.
+   */
+  fetchSent(now: number): void {
+    if (this.inFlight?.kind !== 'fetch') return;
     this.inFlight = { kind: 'fetch', startedAt: now, joinsAtStart: this.batch?.joins.length ?? 0 };
   }
 
@@ -259,14 +274,11 @@ export class GuildAttribution {
     const batch = this.batch;
 
     if (!this.baselineValid) {
-      // The first complete view: it becomes the baseline. Joins already waiting used invites that
-      // this fetch already counts, so they cannot be paired.
+      // The first complete view: it becomes the baseline. Joins that arrived before its answer may
+      // be counted in it already, so they cannot be paired.
       if (batch) {
-        this.decide(
-          batch.joins.slice(0, joinsAtStart).map((j) => unpairable(j, 'unknown', 'not_primed')),
-        );
-        batch.joins = batch.joins.slice(joinsAtStart);
-        if (batch.joins.length === 0) this.batch = null;
+        this.decide(batch.joins.map((j) => unpairable(j, 'unknown', 'not_primed')));
+        this.batch = null;
       }
       this.adoptBaseline(fresh, fetched.vanity, startedAt, now);
       return;

@@ -16,6 +16,7 @@ import {
 } from '../attribution/guild-attribution';
 import type { InviteRecord, PendingJoin } from '../attribution/types';
 import { fetchInvites, fetchRevokedCodes, isForbidden } from '../discord/invites-api';
+import type { SendClock } from '../discord/send-clock';
 import type { Metrics } from '../ops/metrics';
 import { writeGuildOutput } from '../persist/decision-writer';
 import { retryUntilDone, SerialChain } from '../persist/retry';
@@ -34,6 +35,8 @@ export type RunnerDeps = {
   /** Called for every decision, before it is persisted (replay protection). */
   onDecided: (guildId: string, key: string) => void;
   isStopping: () => boolean;
+  /** Tells when REST requests really leave (optional: without it, request time is used). */
+  sendClock?: SendClock;
 };
 
 export type GuildTraits = { hasVanity: boolean; canAudit: boolean };
@@ -256,8 +259,17 @@ export class GuildRunner {
   private async fetch(): Promise<void> {
     this.queued = false;
     if (this.stopped) return;
-    const { api, now, metrics, log } = this.deps;
+    const { api, now, metrics, log, sendClock } = this.deps;
     this.state.fetchStarted(now());
+    const routes = [`/guilds/${this.guildId}/invites`];
+    if (this.hasVanity) routes.push(`/guilds/${this.guildId}/vanity-url`);
+    let sent = false;
+    const markSent = () => {
+      if (sent) return;
+      sent = true;
+      this.state.fetchSent(now());
+    };
+    for (const route of routes) sendClock?.onSent(route, markSent);
     try {
       const fetched = await fetchInvites(api, this.guildId, this.hasVanity);
       metrics.inviteFetches.inc({ result: 'ok' });
@@ -272,6 +284,8 @@ export class GuildRunner {
         log.warn({ guildId: this.guildId, err: error }, 'invite fetch failed; will retry');
         this.state.fetchFailed(now());
       }
+    } finally {
+      for (const route of routes) sendClock?.forget(route);
     }
     this.pump();
   }

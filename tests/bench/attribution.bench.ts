@@ -1,0 +1,366 @@
+/**
+ * `npm run bench -- attribution`: our attribution against the naive baseline on identical workloads
+ * driven through the Discord simulator, with its ground truth, realistic REST latency and
+ * Discord-like rate limits; plus the heap cost of 10,000 guilds × 25 cached invites.
+ *
+ * Scenarios (per-guild join rate is what matters for attribution; several guilds run side by side
+ * so slow rates still give hundreds of joins in a minute, while the whole bot stays below Discord's
+ * global limit of 50 requests/s, which every fetch and log message counts against):
+ *   steady_0.2  50 guilds × 0.2 joins/s (evenly spaced ±20 %), 60 s
+ *   steady_2     5 guilds × 2 joins/s   (evenly spaced ±20 %), 60 s
+ *   poisson_1   10 guilds × 1 join/s    (random arrivals: the realistic worst case), 60 s
+ *   raid_200     1 guild  × 200 joins/s (10,000 joins), 50 s
+ * Every join picks one of the guild's 50 codes at random.
+ * Env: BENCH_SCALE (duration factor, default 1), BENCH_REST_LATENCY_MS (default 80),
+ * BENCH_SCENARIOS (comma list), BENCH_DATABASE_URL (default: TEST_DATABASE_URL or local Postgres).
+ */
+import { eq, inArray, sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import { upsertGuild } from '../../db/queries/guilds';
+import { updateGuildSettings } from '../../db/queries/settings';
+import { memberJoins, outbox } from '../../db/schema';
+import { startGateway } from '../../gateway/app';
+import { GuildRunner } from '../../gateway/guilds/guild-runner';
+import { FetchQueue } from '../../gateway/guilds/fetch-queue';
+import { DEFAULT_ATTRIBUTION_CONFIG } from '../../gateway/attribution/guild-attribution';
+import type { FetchedInvites } from '../../gateway/attribution/types';
+import { createMetrics } from '../../gateway/ops/metrics';
+import { startSimulator, type JoinTruth, type Simulator } from '../sim';
+import { benchDatabase } from './lib/bench-db';
+import { startNaiveTracker } from './lib/naive-tracker';
+import { percentile, prng, round, table } from './lib/stats';
+import type { BenchResult } from './run';
+
+type Scenario = {
+  name: string;
+  guilds: number;
+  rate: number;
+  seconds: number;
+  arrival: 'steady' | 'poisson';
+};
+type PlannedJoin = { at: number; guild: number; code: number };
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const LATENCY_MS = Number(process.env.BENCH_REST_LATENCY_MS ?? 80);
+const CODES_PER_GUILD = 50;
+const ALL: Scenario[] = [
+  { name: 'steady_0.2', guilds: 50, rate: 0.2, seconds: 60, arrival: 'steady' },
+  { name: 'steady_2', guilds: 5, rate: 2, seconds: 60, arrival: 'steady' },
+  { name: 'poisson_1', guilds: 10, rate: 1, seconds: 60, arrival: 'poisson' },
+  { name: 'raid_200', guilds: 1, rate: 200, seconds: 50, arrival: 'steady' },
+];
+const SIM_OPTIONS = {
+  heartbeatIntervalMs: 10_000,
+  restLatencyMs: LATENCY_MS,
+  globalRateLimit: { perSecond: 50 },
+};
+
+function planJoins(s: Scenario): PlannedJoin[] {
+  const random = prng(s.name.length * 7919 + s.guilds);
+  const duration = s.seconds * SCALE * 1000;
+  const interval = 1000 / s.rate;
+  const joins: PlannedJoin[] = [];
+  for (let guild = 0; guild < s.guilds; guild++) {
+    let t = random() * interval;
+    while (t < duration) {
+      joins.push({ at: t, guild, code: Math.floor(random() * CODES_PER_GUILD) });
+      t +=
+        s.arrival === 'steady'
+          ? interval * (0.8 + 0.4 * random())
+          : -Math.log(1 - random()) * interval;
+    }
+  }
+  return joins.sort((a, b) => a.at - b.at);
+}
+
+type World = { guilds: { id: string; log: string; codes: string[] }[] };
+
+function buildWorld(sim: Simulator, s: Scenario): World {
+  const guilds = Array.from({ length: s.guilds }, (_, g) => {
+    const guild = sim.createGuild({ name: `Bench ${g}` });
+    const log = sim.createChannel(guild.id, { name: 'invite-log' });
+    const inviters = Array.from({ length: CODES_PER_GUILD / 2 }, () => {
+      const user = sim.createUser();
+      sim.addMember(guild.id, user.id);
+      return user.id;
+    });
+    const codes = Array.from(
+      { length: CODES_PER_GUILD },
+      (_, i) => sim.createInvite(guild.id, { inviterId: inviters[i >> 1]! }).code,
+    );
+    return { id: guild.id, log: log.id, codes };
+  });
+  return { guilds };
+}
+
+async function drive(sim: Simulator, world: World, plan: PlannedJoin[]): Promise<JoinTruth[]> {
+  const users = plan.map(() => sim.createUser().id);
+  const start = Date.now();
+  const pending: Promise<JoinTruth>[] = [];
+  for (const [i, join] of plan.entries()) {
+    const wait = start + join.at - Date.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const guild = world.guilds[join.guild]!;
+    pending.push(sim.join(guild.id, users[i]!, { code: guild.codes[join.code]! }));
+  }
+  return Promise.all(pending);
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+const invitesFetched = (sim: Simulator, from: number) =>
+  sim.requests.slice(from).filter((r) => r.routeKey === 'GET /guilds/:id/invites').length;
+
+async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => void) {
+  const sim = await startSimulator(SIM_OPTIONS);
+  const world = buildWorld(sim, s);
+  const db = await benchDatabase();
+  log(`${s.name}: ours on ${db.label}, ${plan.length} joins over ${s.guilds} guild(s)`);
+  for (const g of world.guilds) {
+    await upsertGuild(db.handle.db, {
+      id: g.id,
+      name: 'bench',
+      icon: null,
+      ownerId: null,
+      features: [],
+      botPermissions: null,
+    });
+    await updateGuildSettings(db.handle.db, g.id, { logChannelId: g.log }, null);
+  }
+  const gateway = await startGateway({
+    token: sim.token,
+    applicationId: sim.applicationId,
+    databaseUrl: undefined,
+    apiBase: sim.api,
+    shardCount: null,
+    shardIds: null,
+    healthPort: 0,
+    healthHost: '127.0.0.1',
+    devGuildId: null,
+    settleMs: undefined,
+    incrementLagMs: undefined,
+    downtimeMemberScanLimit: 10_000,
+    shutdownTimeoutMs: 10_000,
+    outboxLeaseSeconds: 60,
+    db: db.handle,
+    fastIdentify: true,
+    log: pino({ level: 'silent' }),
+  });
+  try {
+    await until(
+      () => world.guilds.every((g) => gateway.registry.get(g.id)?.state.isPrimed),
+      120_000,
+    );
+    const requestsBefore = sim.requests.length;
+    const limitedBefore = sim.rateLimited;
+    const truths = await drive(sim, world, plan);
+    const guildIds = world.guilds.map((g) => g.id);
+    const decided = await until(async () => {
+      const [row] = await db.handle.db
+        .select({
+          n: sql<number>`count(*)::int`,
+          pending: sql<number>`count(*) filter (where outcome = 'pending')::int`,
+        })
+        .from(memberJoins)
+        .where(inArray(memberJoins.guildId, guildIds));
+      return Number(row?.n) === plan.length && Number(row?.pending) === 0;
+    }, 300_000);
+    await until(async () => {
+      const [row] = await db.handle.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(outbox)
+        .where(eq(outbox.status, 'pending'));
+      return Number(row?.n) === 0;
+    }, 300_000);
+    const rows = await db.handle.db
+      .select()
+      .from(memberJoins)
+      .where(inArray(memberJoins.guildId, guildIds));
+    const sent = await db.handle.db
+      .select({ joinId: outbox.joinId, sentAt: outbox.sentAt })
+      .from(outbox)
+      .where(eq(outbox.kind, 'log'));
+    const sentAt = new Map(sent.map((r) => [r.joinId, r.sentAt]));
+    const truth = new Map(truths.map((t) => [`${t.guildId}:${t.userId}`, t]));
+    let wrong = 0;
+    const outcomes: Record<string, number> = {};
+    const latencies: number[] = [];
+    for (const row of rows) {
+      const t = truth.get(`${row.guildId}:${row.memberId}`);
+      if (!t) continue;
+      if (
+        (row.code !== null && row.code !== t.code) ||
+        (row.inviterId !== null && row.inviterId !== t.inviterId)
+      )
+        wrong += 1;
+      outcomes[row.outcome] = (outcomes[row.outcome] ?? 0) + 1;
+      const at = sentAt.get(row.id);
+      if (at) latencies.push(at.getTime() - row.joinedAt.getTime());
+    }
+    const pct = (n: number | undefined) => round((100 * (n ?? 0)) / plan.length, 2);
+    return {
+      joins: plan.length,
+      decided_all: decided,
+      wrong,
+      exact_pct: pct(outcomes.exact),
+      ambiguous_pct: pct(outcomes.ambiguous),
+      unknown_pct: pct(
+        (outcomes.unknown ?? 0) + (outcomes.no_permission ?? 0) + (outcomes.downtime ?? 0),
+      ),
+      fetches_per_join: round(invitesFetched(sim, requestsBefore) / plan.length, 3),
+      p50_ms: round(percentile(latencies, 50), 0),
+      p99_ms: round(percentile(latencies, 99), 0),
+      rate_limited: sim.rateLimited - limitedBefore,
+    };
+  } finally {
+    await gateway.stop({ resumable: false });
+    await sim.close();
+    await db.dispose();
+  }
+}
+
+async function runNaive(s: Scenario, plan: PlannedJoin[], log: (line: string) => void) {
+  const sim = await startSimulator(SIM_OPTIONS);
+  const world = buildWorld(sim, s);
+  const tracker = await startNaiveTracker({ api: sim.api, token: sim.token });
+  try {
+    await until(() => tracker.primed(world.guilds.map((g) => g.id)), 120_000);
+    const requestsBefore = sim.requests.length;
+    const limitedBefore = sim.rateLimited;
+    const fetchesBefore = tracker.fetches();
+    log(`${s.name}: naive baseline`);
+    const truths = await drive(sim, world, plan);
+    // The baseline may fall hopelessly behind in a raid; give it a minute after the last join.
+    await until(() => tracker.decisions.size >= plan.length, 60_000);
+    let wrong = 0;
+    for (const t of truths) {
+      const decision = tracker.decisions.get(`${t.guildId}:${t.userId}`);
+      if (decision?.code && decision.code !== t.code) wrong += 1;
+    }
+    return {
+      baseline_decided: tracker.decisions.size,
+      baseline_wrong: wrong,
+      baseline_wrong_pct: round((100 * wrong) / Math.max(1, tracker.decisions.size), 2),
+      baseline_fetches_per_join: round((tracker.fetches() - fetchesBefore) / plan.length, 3),
+      baseline_rate_limited: sim.rateLimited - limitedBefore,
+      baseline_requests: sim.requests.length - requestsBefore,
+    };
+  } finally {
+    await tracker.stop();
+    await sim.close();
+  }
+}
+
+/** Heap of 10,000 guilds × 25 invites kept by real GuildRunners, after forced GCs. */
+async function measureHeap(log: (line: string) => void) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    log('heap: run with node --expose-gc (npm run bench does) to measure');
+    return { heap_bytes_per_invite: null, heap_bytes_per_guild: null };
+  }
+  const settle = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const random = prng(42);
+  const id = () => String(1_100_000_000_000_000_000n + BigInt(Math.floor(random() * 1e15)));
+  const code = () =>
+    Math.floor(random() * 36 ** 8)
+      .toString(36)
+      .padStart(8, '0');
+  const deps = {
+    db: null as never,
+    api: null as never,
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    config: DEFAULT_ATTRIBUTION_CONFIG,
+    fetchQueue: new FetchQueue(1),
+    now: () => Date.now(),
+    onMessagesQueued: () => {},
+    onDecided: () => {},
+    isStopping: () => false,
+  };
+  const GUILDS = 10_000;
+  const INVITES = 25;
+  // Fetch answers shaped like the real ones, parsed from JSON as the REST client would.
+  const answer = () =>
+    JSON.stringify(
+      Array.from({ length: INVITES }, () => ({
+        code: code(),
+        uses: Math.floor(random() * 100),
+        maxUses: random() < 0.2 ? 10 : 0,
+        expiresAt: random() < 0.5 ? Date.now() + 86_400_000 : null,
+        inviterId: id(),
+        channelId: id(),
+        temporary: false,
+      })),
+    );
+  const before = settle();
+  const runners = new Map<string, GuildRunner>();
+  for (let g = 0; g < GUILDS; g++) {
+    const guildId = id();
+    const runner = new GuildRunner(guildId, deps);
+    const fetched: FetchedInvites = {
+      invites: JSON.parse(answer()) as FetchedInvites['invites'],
+      vanity: null,
+    };
+    runner.state.fetchStarted(Date.now());
+    runner.state.fetchSucceeded(fetched, Date.now());
+    runner.state.takeOutput();
+    runners.set(guildId, runner);
+  }
+  const after = settle();
+  const perInvite = (after - before) / (GUILDS * INVITES);
+  log(
+    `heap: ${GUILDS} guilds × ${INVITES} invites → ${round((after - before) / 1e6, 1)} MB, ${round(perInvite, 0)} bytes per invite (runners kept: ${runners.size})`,
+  );
+  return {
+    heap_bytes_per_invite: round(perInvite, 0),
+    heap_bytes_per_guild: round((after - before) / GUILDS, 0),
+  };
+}
+
+export async function run(log: (line: string) => void): Promise<BenchResult> {
+  const wanted = process.env.BENCH_SCENARIOS?.split(',');
+  const scenarios = ALL.filter((s) => !wanted || wanted.includes(s.name));
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const s of scenarios) {
+    const plan = planJoins(s);
+    const ours = await runOurs(s, plan, log);
+    const naive = await runNaive(s, plan, log);
+    results[s.name] = { ...ours, ...naive };
+    log(`${s.name}: ${JSON.stringify(results[s.name])}`);
+  }
+  const heap = await measureHeap(log);
+  log(`\n${table(Object.entries(results).map(([name, r]) => ({ scenario: name, ...r })))}`);
+  const per = (key: string) =>
+    Object.fromEntries(Object.entries(results).map(([n, r]) => [n, r[key]]));
+  const sum = (key: string) => Object.values(results).reduce((a, r) => a + Number(r[key] ?? 0), 0);
+  return {
+    wrong: sum('wrong'),
+    exact_pct: per('exact_pct'),
+    ambiguous_pct: per('ambiguous_pct'),
+    unknown_pct: per('unknown_pct'),
+    fetches_per_join: per('fetches_per_join'),
+    p50_ms: per('p50_ms'),
+    p99_ms: per('p99_ms'),
+    rate_limited: sum('rate_limited'),
+    heap_bytes_per_invite: heap.heap_bytes_per_invite,
+    heap_bytes_per_guild: heap.heap_bytes_per_guild,
+    baseline_wrong: sum('baseline_wrong'),
+    baseline_wrong_pct: per('baseline_wrong_pct'),
+    baseline_fetches_per_join: per('baseline_fetches_per_join'),
+    baseline_decided: per('baseline_decided'),
+    joins: per('joins'),
+    rest_latency_ms: LATENCY_MS,
+    scale: SCALE,
+  };
+}
