@@ -124,16 +124,16 @@ export class DashboardStack {
       stdio: 'pipe',
     });
     this.#child = child;
+    let mine = '';
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         this.#output += chunk.toString();
-        if (this.#output.includes('Listening on')) resolve();
+        mine += chunk.toString();
+        if (mine.includes('Listening on')) resolve();
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', (chunk: Buffer) => (this.#output += chunk.toString()));
-      child.once('exit', (code) =>
-        reject(new Error(`dashboard exited with ${code}:\n${this.#output}`)),
-      );
+      child.once('exit', (code) => reject(new Error(`dashboard exited with ${code}:\n${mine}`)));
     });
     // Wait until migrations ran and the first request is served.
     await fetch(`${this.base}/healthz`);
