@@ -17,6 +17,12 @@ import {
   DEFAULT_ATTRIBUTION_CONFIG,
   type AttributionConfig,
 } from './attribution/guild-attribution';
+import {
+  createInteractionHandler,
+  dbCommandQueries,
+  type CommandQueries,
+} from './commands/interactions';
+import { registerCommands } from './commands/registration';
 import { SendClock } from './discord/send-clock';
 import { SessionStore } from './discord/session-store';
 import type { GatewayEnv } from './env';
@@ -59,6 +65,10 @@ export type GatewayOptions = GatewayEnv & {
   /** Extra or replacement dispatch handlers (slash commands plug in here). */
   handlers?: Partial<Record<string, Handler>>;
   outboxPollMs?: number;
+  /** Replace the commands' database queries (tests use slow ones). */
+  commandQueries?: CommandQueries;
+  /** Defer a command's reply when its answer takes longer than this (default 1000 ms). */
+  commandDeferAfterMs?: number;
   /** Called when the gateway stops for good on its own (a fatal close code). */
   onFatal?: (error: FatalGatewayError) => void;
 };
@@ -174,11 +184,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const readyShards = new Set<number>();
+  let commandsRegistered = false;
   manager.on(WebSocketShardEvents.Ready, (data, shardId) => {
     botUserId = data.user.id;
     applicationId ??= data.application.id;
     readyShards.add(shardId);
     log.info({ shardId, guilds: data.guilds.length }, 'shard ready');
+    // One process registers the commands: the one running shard 0.
+    if (shardId === 0 && !commandsRegistered) {
+      commandsRegistered = true;
+      registerCommands(api, applicationId, options.devGuildId, log).catch((err: unknown) =>
+        log.error({ err }, 'could not register slash commands'),
+      );
+    }
   });
   manager.on(WebSocketShardEvents.Resumed, (shardId) => {
     readyShards.add(shardId);
@@ -204,9 +222,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
   });
 
-  // Until READY tells us the bot's id, GUILD_CREATE cannot compute the bot's permissions: READY
-  // always comes first on a shard, so this only matters for dispatches replayed on RESUME.
-  const dispatch = createDispatcher(ctx, sessions, { ...HANDLERS, ...options.handlers });
+  const interactions = createInteractionHandler({
+    api,
+    registry,
+    metrics,
+    queries: options.commandQueries ?? dbCommandQueries(db.db),
+    now,
+    deferAfterMs: options.commandDeferAfterMs ?? 1000,
+  });
+  const dispatch = createDispatcher(ctx, sessions, {
+    ...HANDLERS,
+    INTERACTION_CREATE: interactions,
+    ...options.handlers,
+  });
   manager.on(WebSocketShardEvents.Dispatch, (payload: GatewayDispatchPayload, shardId: number) => {
     if (!stopping) dispatch(payload, shardId);
   });

@@ -3,7 +3,100 @@ import type { Locale } from '../db/schema';
 
 /** The last line of a combined invite-log message during a burst of joins. */
 export function moreJoinsLine(locale: Locale, count: number): string {
-  if (locale === 'en')
+  if (locale === 'en') {
     return `… and ${count} more ${count === 1 ? 'join' : 'joins'} (see the dashboard's join history)`;
+  }
   return `… und ${count} weitere ${count === 1 ? 'Beitritt' : 'Beitritte'} (siehe Beitrittsverlauf im Dashboard)`;
+}
+
+const de = {
+  overviewTitle: 'Deine Einladungslinks',
+  overviewEmpty:
+    'Du hast in diesem Server keine aktiven Einladungslinks. Erstelle einen über den Servernamen → „Leute einladen“ (oder Rechtsklick auf einen Kanal → „Leute einladen“), dann erscheint er hier.',
+  overviewLine: '`{code}` · {channel} · {uses} Nutzungen{expiry}',
+  overviewUsesOf: '{uses} von {max}',
+  overviewExpires: ' · läuft ab {when}',
+  overviewTemporary: ' · temporär',
+  overviewMore: '… und {n} weitere',
+  overviewFooter: 'Stand der letzten Abfrage bei Discord',
+  notReady:
+    'Die Einladungen dieses Servers werden gerade geladen. Versuch es in ein paar Sekunden noch einmal.',
+  guildOnly: 'Dieser Befehl funktioniert nur in einem Server.',
+  leaderboardTitle: 'Rangliste: wer die meisten Mitglieder eingeladen hat',
+  leaderboardEmpty: 'Noch hat niemand jemanden eingeladen. Sei die erste Person!',
+  leaderboardLine: '**{rank}.** {user} — {invites} {invitesWord} ({leaves} verlassen, {xp} XP)',
+  leaderboardYou: 'Dein Platz: **{rank}.** — {invites} {invitesWord} ({leaves} verlassen, {xp} XP)',
+  leaderboardYouNone: 'Du hast noch niemanden eingeladen, der noch im Server ist.',
+  inviteOne: 'Einladung',
+  inviteMany: 'Einladungen',
+  whoExact: '{member} wurde {when} von {inviter} über `{code}` eingeladen.',
+  whoVanity: '{member} ist {when} über die Vanity-URL `{code}` beigetreten.',
+  whoUndecided: '{member} ist {when} beigetreten; {reason}.',
+  whoNone:
+    'Für {member} ist kein Beitritt aufgezeichnet (vermutlich beigetreten, bevor der Bot im Server war).',
+  whoLeft: ' {member} hat den Server {when} wieder verlassen.',
+  whoPending: '{member} ist {when} beigetreten; die Einladung wird gerade zugeordnet.',
+  failed: 'Das hat leider nicht geklappt. Versuch es gleich noch einmal.',
+  unknownCommand: 'Diesen Befehl kenne ich nicht (mehr). Versuch `/invites uebersicht`.',
+} as const;
+
+type Key = keyof typeof de;
+
+const en: Record<Key, string> = {
+  overviewTitle: 'Your invite links',
+  overviewEmpty:
+    'You have no active invite links in this server. Create one from the server name → "Invite People" (or right-click a channel → "Invite People") and it will show up here.',
+  overviewLine: '`{code}` · {channel} · {uses} uses{expiry}',
+  overviewUsesOf: '{uses} of {max}',
+  overviewExpires: ' · expires {when}',
+  overviewTemporary: ' · temporary',
+  overviewMore: '… and {n} more',
+  overviewFooter: 'As of the last check with Discord',
+  notReady: "This server's invites are being loaded. Try again in a few seconds.",
+  guildOnly: 'This command only works in a server.',
+  leaderboardTitle: 'Leaderboard: who invited the most members',
+  leaderboardEmpty: 'Nobody has invited anyone yet. Be the first!',
+  leaderboardLine: '**{rank}.** {user} — {invites} {invitesWord} ({leaves} left, {xp} XP)',
+  leaderboardYou: 'Your rank: **{rank}.** — {invites} {invitesWord} ({leaves} left, {xp} XP)',
+  leaderboardYouNone: 'You have not invited anyone who is still in the server.',
+  inviteOne: 'invite',
+  inviteMany: 'invites',
+  whoExact: '{member} was invited by {inviter} through `{code}` {when}.',
+  whoVanity: '{member} joined through the vanity URL `{code}` {when}.',
+  whoUndecided: '{member} joined {when}; {reason}.',
+  whoNone: 'No join is recorded for {member} (probably joined before the bot was in the server).',
+  whoLeft: ' {member} left the server again {when}.',
+  whoPending: '{member} joined {when}; the invite is being attributed.',
+  failed: 'Sorry, that did not work. Please try again in a moment.',
+  unknownCommand: "I don't know this command (any more). Try `/invites overview`.",
+};
+
+const MESSAGES: Record<Locale, Record<Key, string>> = { de, en };
+
+/** A gateway text with `{placeholders}` filled. */
+export function text(
+  locale: Locale,
+  key: Key,
+  values: Record<string, string | number> = {},
+): string {
+  return MESSAGES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? String(values[name]) : whole,
+  );
+}
+
+/** Discord's timestamp markup: shown in each reader's own time zone and language. */
+export function discordTime(ms: number, style: 'R' | 'f' | 'D' = 'R'): string {
+  return `<t:${Math.floor(ms / 1000)}:${style}>`;
+}
+
+/**
+ * The language of a reply: the user's client language when we speak it, else the server's
+ * language, else German.
+ */
+export function pickLocale(...candidates: (string | null | undefined)[]): Locale {
+  for (const candidate of candidates) {
+    if (candidate?.startsWith('de')) return 'de';
+    if (candidate?.startsWith('en')) return 'en';
+  }
+  return 'de';
 }

@@ -2,7 +2,7 @@
  * Recording joins, decisions and leaves. Every write is idempotent: a replayed gateway event or a
  * retried transaction changes nothing that is already decided.
  */
-import { and, eq, gte, isNull, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
 import { inviterStats, memberJoins, type JoinCandidate, type JoinOutcome } from '../schema';
@@ -363,4 +363,15 @@ export async function resolveJoin(
     }
     return { xpAwarded };
   });
+}
+
+/** A member's most recent join in a guild (for "who invited X"), or null. */
+export async function latestJoinOf(db: Db, guildId: string, memberId: string) {
+  const [row] = await db
+    .select()
+    .from(memberJoins)
+    .where(and(eq(memberJoins.guildId, guildId), eq(memberJoins.memberId, memberId)))
+    .orderBy(desc(memberJoins.joinedAt))
+    .limit(1);
+  return row ?? null;
 }
