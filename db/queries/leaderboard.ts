@@ -5,8 +5,8 @@
  * joins changes (attributed, left, resolved). Recomputing instead of incrementing means a replayed
  * or repaired event can never make the counters drift; it touches only that inviter's joins.
  */
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../client';
 import { inviterStats, memberJoins, memberXp, users } from '../schema';
 
 /** Recomputes one inviter's counters from their joins. Call in the transaction that changed a join. */
@@ -42,44 +42,49 @@ export type LeaderboardRow = {
   globalName: string | null;
 };
 
-// Qualified by hand: Drizzle leaves columns unqualified in single-table selects, and inside this
-// subquery an unqualified `invites` would mean `above.invites`.
-const rankExpr = sql<number>`(
-  select count(*)::int + 1 from ${inviterStats} above
-  where above.guild_id = "inviter_stats"."guild_id" and above.invites > "inviter_stats"."invites"
-)`;
-
 /**
  * One page of the leaderboard: inviters with at least one invite, most invites first, ties in inviter
- * id order. Served by `inviter_stats_rank_idx`; the rank subquery scans only the rows above each one.
+ * id order. The page is read from `inviter_stats_rank_idx` first; the rank (rows with more invites,
+ * plus one) is then computed only for the rows returned, not for those the offset skips.
  */
 export async function getLeaderboard(
   db: Db,
   guildId: string,
   { limit = 10, offset = 0 }: { limit?: number; offset?: number } = {},
 ): Promise<LeaderboardRow[]> {
-  const rows = await db
-    .select({
-      rank: rankExpr,
-      inviterId: inviterStats.inviterId,
-      invites: inviterStats.invites,
-      leaves: inviterStats.leaves,
-      joins: inviterStats.joins,
-      xp: sql<number>`coalesce(${memberXp.xp}, 0)`,
-      username: users.username,
-      globalName: users.globalName,
-    })
-    .from(inviterStats)
-    .leftJoin(
-      memberXp,
-      and(eq(memberXp.guildId, inviterStats.guildId), eq(memberXp.userId, inviterStats.inviterId)),
-    )
-    .leftJoin(users, eq(users.id, inviterStats.inviterId))
-    .where(and(eq(inviterStats.guildId, guildId), gt(inviterStats.invites, 0)))
-    .orderBy(desc(inviterStats.invites), asc(inviterStats.inviterId))
-    .limit(limit)
-    .offset(offset);
-  return rows.map((r) => ({ ...r, rank: Number(r.rank), xp: Number(r.xp) }));
+  const rows = await queryRows<{
+    rank: number;
+    inviter_id: string | bigint;
+    invites: number;
+    leaves: number;
+    joins: number;
+    xp: number;
+    username: string | null;
+    global_name: string | null;
+  }>(
+    db,
+    sql`select (select count(*)::int + 1 from ${inviterStats} above
+               where above.guild_id = page.guild_id and above.invites > page.invites) as rank,
+               page.inviter_id, page.invites, page.leaves, page.joins,
+               coalesce(x.xp, 0)::int as xp, u.username, u.global_name
+        from (select * from ${inviterStats}
+              where guild_id = ${guildId} and invites > 0
+              order by invites desc, inviter_id
+              limit ${limit} offset ${offset}) page
+        left join ${memberXp} x on x.guild_id = page.guild_id and x.user_id = page.inviter_id
+        left join ${users} u on u.id = page.inviter_id
+        order by page.invites desc, page.inviter_id`,
+  );
+  return rows.map((r) => ({
+    rank: Number(r.rank),
+    inviterId: String(r.inviter_id),
+    invites: r.invites,
+    leaves: r.leaves,
+    joins: r.joins,
+    xp: Number(r.xp),
+    username: r.username,
+    globalName: r.global_name,
+  }));
 }
 
 /** One inviter's standing (for "your rank" under the top list); null when they have no invites. */
@@ -90,7 +95,10 @@ export async function getInviterStanding(
 ): Promise<Omit<LeaderboardRow, 'username' | 'globalName'> | null> {
   const [row] = await db
     .select({
-      rank: rankExpr,
+      // Qualified by hand: Drizzle leaves columns unqualified in single-table selects, and inside
+      // this subquery an unqualified `invites` would mean `above.invites`.
+      rank: sql<number>`(select count(*)::int + 1 from ${inviterStats} above
+        where above.guild_id = "inviter_stats"."guild_id" and above.invites > "inviter_stats"."invites")`,
       inviterId: inviterStats.inviterId,
       invites: inviterStats.invites,
       leaves: inviterStats.leaves,
