@@ -87,6 +87,8 @@ async function openPostgres(url: string, options: CreateDbOptions, log: Logger):
   const client = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeout ?? 10,
+    // Behind a transaction-pooling proxy (PgBouncer, Fly's pooled URL) prepared statements break.
+    prepare: process.env.DATABASE_POOLED !== 'true',
     onnotice: () => {},
   });
   try {

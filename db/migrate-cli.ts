@@ -1,11 +1,16 @@
-/** `npm run db:migrate`: apply migrations to DATABASE_URL (or embedded PGlite) and exit; Fly's release command. */
+/**
+ * `npm run db:migrate` (built: `node build/migrate.js`, Fly's release command): apply migrations and
+ * exit. MIGRATION_DATABASE_URL, when set, is used instead of DATABASE_URL: migrations take a session
+ * advisory lock, which needs a direct connection rather than a transaction-pooling proxy.
+ */
 import { createDb, DatabaseConfigError } from './client';
 import { createLogger } from './log';
 import { migrate, MigrationError } from './migrate';
 
 const log = createLogger('migrate');
 try {
-  const handle = await createDb(process.env.DATABASE_URL || undefined, { log });
+  const url = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL || undefined;
+  const handle = await createDb(url, { log });
   try {
     await migrate(handle, { log });
   } finally {

@@ -89,8 +89,25 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+export type GatewayEnvCheck = { ok: true; env: GatewayEnv } | { ok: false; problems: string[] };
+
+/** How to read a list of configuration problems: one per line, then where to go without a token. */
+export function describeConfigProblems(what: string, problems: readonly string[]): string {
+  return (
+    `${what} cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+    'To try the bot without a Discord token, run `npm run demo`.'
+  );
+}
+
 /** Validates the environment; throws ConfigError listing every problem. */
 export function readGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  const result = checkGatewayEnv(source);
+  if (!result.ok) throw new ConfigError(describeConfigProblems('The gateway', result.problems));
+  return result.env;
+}
+
+/** Validates the environment, returning every problem (none: the parsed settings). */
+export function checkGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnvCheck {
   const present = Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
   );
@@ -101,15 +118,9 @@ export function readGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
       : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`)),
     ...crossFieldProblems(present as Record<string, string>),
   ];
-  if (!parsed.success || problems.length > 0) {
-    const lines = problems.map((problem) => `  - ${problem}`);
-    throw new ConfigError(
-      `The gateway cannot start; fix these settings:\n${lines.join('\n')}\n` +
-        'To try the bot without a Discord token, run `npm run demo`.',
-    );
-  }
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const env = parsed.data;
-  return {
+  const settings: GatewayEnv = {
     token: env.DISCORD_TOKEN,
     applicationId: env.DISCORD_APPLICATION_ID ?? null,
     databaseUrl: env.DATABASE_URL,
@@ -125,4 +136,5 @@ export function readGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     outboxLeaseSeconds: env.OUTBOX_LEASE_SECONDS,
   };
+  return { ok: true, env: settings };
 }
