@@ -25,7 +25,7 @@ export function ensureDashboardBuild(log: (line: string) => void): void {
   const sources = [join(root, 'dashboard'), join(root, 'db')];
   const builtAt = existsSync(DASHBOARD_ENTRY) ? statSync(DASHBOARD_ENTRY).mtimeMs : 0;
   if (builtAt > Math.max(...sources.map(newestMtime))) return;
-  log('[dashboard] building dashboard/build for the tests (sources changed or no build yet)');
+  log('[dashboard] building the dashboard (sources changed or no build yet)');
   const started = Date.now();
   try {
     execFileSync('npm', ['run', 'build', '-w', 'dashboard'], { cwd: root, stdio: 'pipe' });
