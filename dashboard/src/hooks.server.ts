@@ -10,7 +10,7 @@ import { deleteSessionCookie, sessionCookieName, setSessionCookie } from '$lib/s
 import { invalidateSession, validateSessionToken } from '$lib/server/auth/session';
 import { deriveTokenKey } from '$lib/server/auth/token-crypto';
 import { getConfig, getConfigResult } from '$lib/server/config';
-import { getDb, getDbHandle } from '$lib/server/db';
+import { closeDashboardDb, getDb, getDbHandle } from '$lib/server/db';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
 import { accessFor, forgetUserGuilds, userGuilds } from '$lib/server/guild-access';
 import { escapeHtml } from '$lib/server/html';
@@ -19,6 +19,9 @@ import { htmlPage, refusal } from '$lib/server/responses';
 import { LOCALE_COOKIE, pickLocale, translate } from '$lib/i18n';
 
 export const init: ServerInit = async () => {
+  // adapter-node emits this after its HTTP server closed (SIGTERM/SIGINT): close the database
+  // pool too, or its open connections keep the process from exiting.
+  process.once('sveltekit:shutdown' as 'exit', () => void closeDashboardDb());
   const result = getConfigResult();
   if (!result.ok) {
     log.error(
