@@ -5,11 +5,11 @@
  * vanity join, a bot, a Discovery join, a leave). Log in to the dashboard "with Discord": the
  * simulator signs you in as the demo admin. Ctrl-C stops everything.
  * Env: DEMO_PORT (dashboard, default 3000), DEMO_SIM_PORT (default: any free port),
- * DEMO_JOIN_EVERY_MS (default 4000).
+ * DEMO_JOIN_EVERY_MS (default 4000), DEMO_DATA_DIR (default ./data/demo, wiped at start).
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createDb } from '../../db/client';
 import { createLogger } from '../../db/log';
 import { migrate } from '../../db/migrate';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const world = buildDemoWorld(sim);
   sim.setOAuthUser(world.adminId);
 
-  const dataDir = resolve('data', 'demo');
+  const dataDir = resolve(process.env.DEMO_DATA_DIR ?? join('data', 'demo'));
   rmSync(dataDir, { recursive: true, force: true });
   const db = await createDb(undefined, { dataDir, log });
   await migrate(db, { log });
