@@ -20,6 +20,7 @@ import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { memberJoins, outbox } from '../../db/schema';
 import { startGateway } from '../../gateway/app';
+import { simulatorGateway } from '../helpers/simulator-gateway';
 import { GuildRunner } from '../../gateway/guilds/guild-runner';
 import { FetchQueue } from '../../gateway/guilds/fetch-queue';
 import { DEFAULT_ATTRIBUTION_CONFIG } from '../../gateway/attribution/guild-attribution';
@@ -134,25 +135,7 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
     });
     await updateGuildSettings(db.handle.db, g.id, { logChannelId: g.log }, null);
   }
-  const gateway = await startGateway({
-    token: sim.token,
-    applicationId: sim.applicationId,
-    databaseUrl: undefined,
-    apiBase: sim.api,
-    shardCount: null,
-    shardIds: null,
-    healthPort: 0,
-    healthHost: '127.0.0.1',
-    devGuildId: null,
-    settleMs: undefined,
-    incrementLagMs: undefined,
-    downtimeMemberScanLimit: 10_000,
-    shutdownTimeoutMs: 10_000,
-    outboxLeaseSeconds: 60,
-    db: db.handle,
-    fastIdentify: true,
-    log: pino({ level: 'silent' }),
-  });
+  const gateway = await startGateway(simulatorGateway(sim, db.handle));
   try {
     await until(
       () => world.guilds.every((g) => gateway.registry.get(g.id)?.state.isPrimed),

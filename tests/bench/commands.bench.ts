@@ -3,10 +3,10 @@
  * (200 joins/s), from INTERACTION_CREATE to the first response and to the visible answer.
  * Env: BENCH_SCALE (duration factor), BENCH_REST_LATENCY_MS (default 80).
  */
-import { pino } from 'pino';
 import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { startGateway } from '../../gateway/app';
+import { simulatorGateway } from '../helpers/simulator-gateway';
 import { startSimulator } from '../sim';
 import { benchDatabase } from './lib/bench-db';
 import { percentile, round, table } from './lib/stats';
@@ -44,25 +44,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     botPermissions: null,
   });
   await updateGuildSettings(db.handle.db, guild.id, { logChannelId: logChannel.id }, null);
-  const gateway = await startGateway({
-    token: sim.token,
-    applicationId: sim.applicationId,
-    databaseUrl: undefined,
-    apiBase: sim.api,
-    shardCount: null,
-    shardIds: null,
-    healthPort: 0,
-    healthHost: '127.0.0.1',
-    devGuildId: null,
-    settleMs: undefined,
-    incrementLagMs: undefined,
-    downtimeMemberScanLimit: 10_000,
-    shutdownTimeoutMs: 10_000,
-    outboxLeaseSeconds: 60,
-    db: db.handle,
-    fastIdentify: true,
-    log: pino({ level: 'silent' }),
-  });
+  const gateway = await startGateway(simulatorGateway(sim, db.handle));
   const seconds = 20 * SCALE;
   log(
     `raid of ${RAID_PER_SECOND} joins/s for ${seconds} s with ${COMMANDS_PER_SECOND} commands/s, on ${db.label}`,

@@ -17,6 +17,7 @@ import { excludeCode } from '../../db/queries/excluded-codes';
 import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { startGateway } from '../../gateway/app';
+import { simulatorGateway } from '../helpers/simulator-gateway';
 import { serveDashboard } from '../../gateway/ops/serve-dashboard';
 import { ensureDashboardBuild } from '../helpers/dashboard-build';
 import { startSimulator } from '../sim';
@@ -68,25 +69,7 @@ async function main(): Promise<void> {
     SESSION_SECRET: randomBytes(32).toString('base64'),
   });
   const web = await serveDashboard(db, port, '127.0.0.1');
-  const gateway = await startGateway({
-    token: sim.token,
-    applicationId: sim.applicationId,
-    databaseUrl: undefined,
-    apiBase: sim.api,
-    shardCount: null,
-    shardIds: null,
-    healthPort: 0,
-    healthHost: '127.0.0.1',
-    devGuildId: null,
-    settleMs: undefined,
-    incrementLagMs: undefined,
-    downtimeMemberScanLimit: 10_000,
-    shutdownTimeoutMs: 10_000,
-    outboxLeaseSeconds: 60,
-    db,
-    log,
-    fastIdentify: true,
-  });
+  const gateway = await startGateway(simulatorGateway(sim, db, { log }));
 
   say('');
   say(`Invite Tracker demo is running.`);

@@ -8,6 +8,7 @@ import { startGateway, type GatewayOptions, type RunningGateway } from '../../ga
 import { memberJoins } from '../../db/schema';
 import { startSimulator, type SimOptions, type Simulator } from '../sim';
 import { createTestDb, type DbKind, type TestDb } from '../helpers/db';
+import { simulatorGateway } from '../helpers/simulator-gateway';
 
 export type Stack = {
   sim: Simulator;
@@ -16,34 +17,20 @@ export type Stack = {
   stop: () => Promise<void>;
 };
 
+/** The gateway for end-to-end tests: production defaults, shorter waits, quiet unless TEST_LOG_LEVEL. */
 export function gatewayOptions(
   sim: Simulator,
   db: TestDb,
   overrides: Partial<GatewayOptions> = {},
 ): GatewayOptions {
-  return {
-    token: sim.token,
-    applicationId: sim.applicationId,
-    databaseUrl: undefined,
-    apiBase: sim.api,
-    shardCount: null,
-    shardIds: null,
-    healthPort: 0,
-    healthHost: '127.0.0.1',
-    devGuildId: null,
-    settleMs: undefined,
-    incrementLagMs: undefined,
-    downtimeMemberScanLimit: 10_000,
-    shutdownTimeoutMs: 5000,
-    outboxLeaseSeconds: 60,
-    db,
-    fastIdentify: true,
+  return simulatorGateway(sim, db, {
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     rest: { offset: 0 },
     outboxPollMs: 100,
+    shutdownTimeoutMs: 5000,
     attribution: { settleMs: 100 },
     ...overrides,
-  };
+  });
 }
 
 export async function startStack(
