@@ -18,6 +18,18 @@ export async function upsertGuild(db: Db, guild: GuildInfo): Promise<void> {
   await db.insert(guilds).values(values).onConflictDoUpdate({ target: guilds.id, set: values });
 }
 
+/** GUILD_UPDATE: the guild's name, icon, owner and features changed (permissions are not in it). */
+export async function updateGuildProfile(
+  db: Db,
+  guild: Pick<GuildInfo, 'id' | 'name' | 'icon' | 'ownerId' | 'features'>,
+): Promise<void> {
+  const { id, ...profile } = guild;
+  await db
+    .update(guilds)
+    .set({ ...profile, updatedAt: sql`now()` })
+    .where(eq(guilds.id, id));
+}
+
 /** Marks a guild as left by the bot; its history stays. */
 export async function markGuildRemoved(db: Db, guildId: string): Promise<void> {
   await db

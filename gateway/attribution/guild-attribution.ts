@@ -51,6 +51,8 @@ export type AttributionConfig = {
   noPermissionRetryMs: number;
   /** Tombstones older than this are dropped. */
   tombstoneTtlMs: number;
+  /** After the audit log was refused (permission taken away), try it again after this long. */
+  auditRetryMs: number;
 };
 
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
@@ -65,6 +67,7 @@ export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
   fetchRetryDelaysMs: [1000, 2000, 5000, 10_000, 30_000],
   noPermissionRetryMs: 60_000,
   tombstoneTtlMs: 15 * 60_000,
+  auditRetryMs: 10 * 60_000,
 };
 
 export type Action =
@@ -117,6 +120,8 @@ export class GuildAttribution {
   /** A fetch with no joins waiting, to (re)take a baseline. */
   private primeWanted = true;
   private canAudit = false;
+  /** After the audit log was refused, it is tried again only after this time (permissions change). */
+  private auditRetryAt = 0;
   private out: Output = { decisions: [], baseline: null };
 
   constructor(guildId: string, config: AttributionConfig = DEFAULT_ATTRIBUTION_CONFIG) {
@@ -366,7 +371,7 @@ export class GuildAttribution {
   auditFailed(now: number): void {
     this.inFlight = null;
     if (!this.batch) return;
-    this.canAudit = false;
+    this.auditRetryAt = now + this.config.auditRetryMs;
     this.batch.auditRequested = false;
     this.evaluate(now);
   }
@@ -396,7 +401,8 @@ export class GuildAttribution {
     const counts = tally(input);
     // Too few uses and a used-up invite vanished: the audit log tells used-up from revoked.
     const unresolved = unresolvedVanished(last.diff, batch.verdicts).length > 0;
-    if (counts.certain < counts.joins && this.canAudit && unresolved) {
+    const mayAudit = this.canAudit && now >= this.auditRetryAt;
+    if (counts.certain < counts.joins && mayAudit && unresolved) {
       batch.auditRequested = true;
       return;
     }

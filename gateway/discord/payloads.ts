@@ -30,6 +30,14 @@ export const guildCreateSchema = z.object({
   unavailable: z.boolean().optional(),
 });
 
+export const guildUpdateSchema = guildCreateSchema.pick({
+  id: true,
+  name: true,
+  icon: true,
+  owner_id: true,
+  features: true,
+});
+
 export const guildDeleteSchema = z.object({ id: snowflake, unavailable: z.boolean().optional() });
 
 export const memberAddSchema = z.object({

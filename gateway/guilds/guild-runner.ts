@@ -65,6 +65,11 @@ export class GuildRunner {
     this.state = new GuildAttribution(guildId, deps.config);
   }
 
+  /** The guild gained or lost the VANITY_URL feature. */
+  setVanity(hasVanity: boolean): void {
+    this.hasVanity = hasVanity;
+  }
+
   setTraits(traits: GuildTraits): void {
     this.hasVanity = traits.hasVanity;
     this.state.setCanAudit(traits.canAudit);

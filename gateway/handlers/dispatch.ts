@@ -2,13 +2,14 @@
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
 import type { SessionStore } from '../discord/session-store';
 import type { Handler, HandlerContext } from './context';
-import { onGuildCreate, onGuildDelete } from './guilds';
+import { onGuildCreate, onGuildDelete, onGuildUpdate } from './guilds';
 import { onInviteCreate, onInviteDelete } from './invites';
 import { onMemberAdd } from './member-add';
 import { onMemberRemove } from './member-remove';
 
 export const HANDLERS: Partial<Record<string, Handler>> = {
   GUILD_CREATE: onGuildCreate,
+  GUILD_UPDATE: onGuildUpdate,
   GUILD_DELETE: onGuildDelete,
   GUILD_MEMBER_ADD: onMemberAdd,
   GUILD_MEMBER_REMOVE: onMemberRemove,

@@ -3,13 +3,18 @@
  * happened while we could not see them. GUILD_DELETE: an outage is ignored; removal drops the state
  * (the history stays in the database).
  */
-import { markGuildRemoved, upsertGuild } from '../../db/queries/guilds';
+import { markGuildRemoved, updateGuildProfile, upsertGuild } from '../../db/queries/guilds';
 import { joinsRecordedSince } from '../../db/queries/joins';
 import { joinKey } from '../guilds/guild-runner';
 import { retryUntilDone } from '../persist/retry';
 import { traitsOf } from '../guilds/registry';
 import { listMembersJoinedSince } from '../discord/invites-api';
-import { guildCreateSchema, guildDeleteSchema, type GuildCreate } from '../discord/payloads';
+import {
+  guildCreateSchema,
+  guildDeleteSchema,
+  guildUpdateSchema,
+  type GuildCreate,
+} from '../discord/payloads';
 import { guildPermissions } from '../discord/permissions';
 import type { PendingJoin } from '../attribution/types';
 import { rejectPayload, type Handler, type HandlerContext } from './context';
@@ -107,6 +112,32 @@ async function reconcile(
     ctx.log.info({ guildId: guild.id, missed: missed.length }, 'found joins missed while offline');
   runner.reconcile(missed);
 }
+
+/** GUILD_UPDATE: name and features (the vanity URL comes and goes with VANITY_URL). */
+export const onGuildUpdate: Handler = async (ctx, data, done) => {
+  const parsed = guildUpdateSchema.safeParse(data);
+  if (!parsed.success) {
+    rejectPayload(ctx, 'GUILD_UPDATE', 'malformed');
+    return done();
+  }
+  const guild = parsed.data;
+  const runner = await ctx.registry.resolve(guild.id);
+  if (!runner) return done();
+  runner.setVanity(guild.features.includes('VANITY_URL'));
+  await retryUntilDone(
+    'update guild',
+    () =>
+      updateGuildProfile(ctx.db, {
+        id: guild.id,
+        name: guild.name,
+        icon: guild.icon ?? null,
+        ownerId: guild.owner_id ?? null,
+        features: guild.features,
+      }),
+    { log: ctx.log, onRetry: () => ctx.metrics.dbRetries.inc() },
+  );
+  done();
+};
 
 export const onGuildDelete: Handler = async (ctx, data, done) => {
   const parsed = guildDeleteSchema.safeParse(data);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { getGuild } from '../../db/queries/guilds';
 import { listStoredInvites } from '../../db/queries/invites';
 import { updateGuildSettings } from '../../db/queries/settings';
 import type { CreateGuildOptions } from '../sim';
@@ -171,5 +172,43 @@ describe('used-up max-uses invites', () => {
       xpAwarded: 0,
     });
     expect(join.candidates).toEqual([{ code: once.code, inviterId: alice.id }]);
+  });
+});
+
+describe('GUILD_UPDATE', () => {
+  let stack: Stack;
+  afterEach(async () => stack?.stop());
+
+  it('keeps the guild name and the vanity URL current', async () => {
+    stack = await startStack();
+    const { sim, db } = stack;
+    const guild = sim.createGuild({ name: 'Old name' });
+    const alice = sim.createUser();
+    sim.addMember(guild.id, alice.id);
+    sim.createInvite(guild.id, { inviterId: alice.id });
+    await primed(stack, guild.id);
+    sim.setVanity(guild.id, 'brandnew', 0);
+    sim.dispatchRaw(
+      'GUILD_UPDATE',
+      {
+        id: guild.id,
+        name: 'New name',
+        icon: null,
+        owner_id: guild.ownerId,
+        features: ['VANITY_URL'],
+      },
+      guild.id,
+    );
+    await eventually(async () => (await getGuild(db.db, guild.id))?.name === 'New name');
+    // The first vanity join only takes the vanity counter into the baseline; from then on they count.
+    const first = sim.createUser();
+    await sim.join(guild.id, first.id, { vanity: true });
+    await decidedJoin(stack, guild.id, first.id);
+    const second = sim.createUser();
+    await sim.join(guild.id, second.id, { vanity: true });
+    expect(await decidedJoin(stack, guild.id, second.id)).toMatchObject({
+      outcome: 'vanity',
+      code: 'brandnew',
+    });
   });
 });
