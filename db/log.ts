@@ -29,11 +29,33 @@ export const REDACT_PATHS = [
   '*.cookie',
 ];
 
+/**
+ * Interaction and webhook tokens travel in URL paths (`/interactions/{id}/{token}/callback`,
+ * `/webhooks/{app}/{token}`); whoever holds one can post as the bot for 15 minutes.
+ */
+export function redactUrlTokens(text: string): string {
+  return text.replace(/\b(interactions|webhooks)\/(\d+)\/[^/?\s"']+/g, '$1/$2/[redacted]');
+}
+
+/**
+ * Errors are logged with pino's standard serializer, minus what can carry secrets: REST errors
+ * (DiscordAPIError, HTTPError) hold the request URL and body, and messages may quote the URL.
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  const out = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  delete out.requestBody;
+  for (const key of ['url', 'message', 'stack']) {
+    if (typeof out[key] === 'string') out[key] = redactUrlTokens(out[key]);
+  }
+  return out;
+}
+
 export function createLogger(name: string, options: { level?: string } = {}): Logger {
   return pino({
     name,
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
   });
 }
 

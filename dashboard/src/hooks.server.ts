@@ -89,8 +89,14 @@ const configured: Handle = async ({ event, resolve }) => {
   try {
     await getDbHandle();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return htmlPage(503, lang, translate(lang, 'db.title'), `<p>${escapeHtml(reason)}</p>`);
+    // The details (host, database, user) are for the log, not for every visitor.
+    log.error({ err: error }, 'dashboard database is not available');
+    return htmlPage(
+      503,
+      lang,
+      translate(lang, 'db.title'),
+      `<p>${escapeHtml(translate(lang, 'db.text'))}</p>`,
+    );
   }
   return resolve(event);
 };

@@ -40,7 +40,8 @@ export function encodeCursor(cursor: HistoryCursor): string {
 }
 
 export function decodeCursor(value: string | null | undefined): HistoryCursor | null {
-  const match = /^(\d{1,19})_(\d{1,15})$/.exec(value ?? '');
+  // At most 16 digits of microseconds (beyond the year 2200): larger values overflow timestamps.
+  const match = /^(\d{1,16})_(\d{1,15})$/.exec(value ?? '');
   if (!match) return null;
   return { micros: BigInt(match[1]!), id: Number(match[2]) };
 }

@@ -194,7 +194,8 @@ export class OutboxSender {
       const { content, allowed_mentions } = send.body;
       const message = await api.channels.createMessage(channelId, {
         content,
-        allowed_mentions,
+        // Whatever the stored body says, never let a message ping roles, @everyone or @here.
+        allowed_mentions: { parse: [], users: (allowed_mentions?.users ?? []).slice(0, 100) },
         nonce: send.nonce,
         enforce_nonce: true,
       });

@@ -279,6 +279,37 @@ suite('dashboard in a browser', () => {
     expect(csv).toContain('nur die Nutzungen von');
   });
 
+  it('refuses a resolve with a code from nowhere or an inviter the code does not belong to', async () => {
+    await page.goto(guildPath('/history?outcome=ambiguous'));
+    const href = await page
+      .getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' })
+      .getAttribute('href');
+    const attempts: Record<string, string>[] = [
+      { code: 'not-in-this-guild' },
+      { code: world.modInvite.code, inviterId: world.member.id },
+    ];
+    for (const form of attempts) {
+      // As a browser without JavaScript posts it: the page comes back with the failure's status.
+      const response = await page.request.post(`${base}${href}?/resolve`, {
+        form,
+        headers: { origin: base, accept: 'text/html' },
+        maxRedirects: 0,
+      });
+      expect(response.status(), JSON.stringify(form)).toBe(400);
+    }
+    await page.goto(guildPath('/history?outcome=ambiguous'));
+    expect(await page.getByTestId('history').textContent()).toContain('Unklar Ulla');
+  });
+
+  it('explains instead of failing when settings are saved for a server without the bot', async () => {
+    const response = await page.request.post(`${base}/servers/${world.botless.id}/codes?/add`, {
+      form: { code: 'some-code' },
+      headers: { origin: base },
+      maxRedirects: 0,
+    });
+    expect(response.status()).toBe(409);
+  });
+
   it('resolves an ambiguous join; XP follows the once-only rule and who/when is recorded', async () => {
     await page.goto(guildPath('/history?outcome=ambiguous'));
     await page.getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' }).click();

@@ -8,6 +8,10 @@ describe('CSV export cells', () => {
     expect(csvCell('-2+3')).toBe("'-2+3");
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell('\tcmd')).toBe("'\tcmd");
+    // German Excel splits on ";" and would run the middle part as its own cell.
+    expect(csvCell('x;=1+1;y')).toBe("x;'=1+1;y");
+    expect(csvCell('a; @cmd')).toBe("a; '@cmd");
+    expect(csvCell('Anna-Lena')).toBe('Anna-Lena');
   });
 
   it('quotes separators, quotes and line breaks', () => {

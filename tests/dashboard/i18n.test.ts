@@ -53,6 +53,11 @@ describe('history query and redirects', () => {
     expect(safeNext('//evil.example')).toBe('/servers');
     expect(safeNext('https://evil.example')).toBe('/servers');
     expect(safeNext('/\\evil')).toBe('/servers');
+    // Browsers drop tabs and newlines while parsing: "/\t/evil" would become "//evil".
+    expect(safeNext('/\t/evil.example')).toBe('/servers');
+    expect(safeNext('/\n/evil.example')).toBe('/servers');
+    expect(safeNext('/\r\n/evil.example')).toBe('/servers');
+    expect(safeNext('/servers?tab=1#top')).toBe('/servers?tab=1#top');
     expect(safeNext(null, '/')).toBe('/');
   });
 });

@@ -231,6 +231,10 @@ export const de = {
   'resolve.error.inviterRequired':
     'Gib die einladende Person an oder wähle einen Code mit bekanntem Ersteller.',
   'resolve.error.inviterInvalid': 'Das ist keine Discord-ID (17–20 Ziffern).',
+  'resolve.error.unknownCode':
+    'Diesen Code gibt es in diesem Server nicht (weder als Kandidat noch als Einladung).',
+  'resolve.error.inviterMismatch':
+    'Dieser Code gehört einer anderen Person; lass das Feld leer oder wähle den passenden Code.',
 
   'pager.label': 'Seiten',
   'pager.prev': '← Vorherige Seite',
@@ -255,4 +259,5 @@ export const de = {
   'config.title': 'Dashboard nicht eingerichtet',
   'config.text': 'Diese Einstellungen fehlen oder sind ungültig (Umgebungsvariablen):',
   'db.title': 'Datenbank nicht verfügbar',
+  'db.text': 'Die Datenbank ist gerade nicht erreichbar. Bitte versuch es gleich noch einmal.',
 } as const;

@@ -221,6 +221,9 @@ export const en: Messages = {
   'resolve.error.notResolvable': 'This join is already decided and cannot be assigned.',
   'resolve.error.inviterRequired': 'Name the inviter or choose a code whose creator is known.',
   'resolve.error.inviterInvalid': 'That is not a Discord id (17–20 digits).',
+  'resolve.error.unknownCode': 'This server has no such code (neither a candidate nor an invite).',
+  'resolve.error.inviterMismatch':
+    'This code belongs to someone else; leave the field empty or pick the matching code.',
 
   'pager.label': 'Pages',
   'pager.prev': '← Previous page',
@@ -244,4 +247,5 @@ export const en: Messages = {
   'config.title': 'Dashboard not set up',
   'config.text': 'These settings are missing or invalid (environment variables):',
   'db.title': 'Database not available',
+  'db.text': 'The database cannot be reached right now. Please try again shortly.',
 };

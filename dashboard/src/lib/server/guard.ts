@@ -3,6 +3,8 @@ import { error, redirect } from '@sveltejs/kit';
 import type { Session, SessionUser } from './auth/session';
 import type { GuildAccess } from './guild-access';
 import { translate } from '$lib/i18n';
+import type { Db } from '$db/client';
+import { getGuild } from '$db/queries/guilds';
 import type { Locale } from '$db/schema';
 
 type Locals = {
@@ -29,4 +31,15 @@ export function requireManager(locals: Locals): {
     error(403, { message: translate(locals.locale, 'error.403.text'), key: 'error.403.text' });
   }
   return { user: locals.user, session: locals.session, access: { ...access, guild: access.guild } };
+}
+
+/**
+ * Changing a guild's settings or excluded codes needs the bot in it (the rows hang on the guild the
+ * gateway stored); without it the page explains instead of failing on the database.
+ */
+export async function requireBotPresent(db: Db, locals: Pick<Locals, 'locale'>, guildId: string) {
+  const guild = await getGuild(db, guildId);
+  if (!guild || guild.removedAt !== null) {
+    error(409, { message: translate(locals.locale, 'guild.botMissing'), key: 'guild.botMissing' });
+  }
 }

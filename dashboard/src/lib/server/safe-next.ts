@@ -1,7 +1,16 @@
-/** Where to go after login or a language switch: only a path on this site (no open redirect). */
+/**
+ * Where to go after login or a language switch: only a path on this site (no open redirect).
+ * The value is resolved the way a browser would (which drops tabs and newlines and treats `\` as
+ * `/`), and must stay on our own origin; control characters and backslashes are refused outright.
+ */
 export function safeNext(value: string | null | undefined, fallback = '/servers'): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
+  if (!value || !value.startsWith('/') || /[\x00-\x1f\x7f\\]/.test(value)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value, 'http://same.invalid');
+  } catch {
     return fallback;
   }
-  return /[\r\n]/.test(value) ? fallback : value;
+  if (url.origin !== 'http://same.invalid') return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }

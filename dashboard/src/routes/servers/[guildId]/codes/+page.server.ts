@@ -12,7 +12,7 @@ import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
 import { getDb } from '$lib/server/db';
 import { getBotApi } from '$lib/server/discord/bot-api';
-import { requireManager } from '$lib/server/guard';
+import { requireBotPresent, requireManager } from '$lib/server/guard';
 import { log } from '$lib/server/log';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -50,8 +50,15 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   };
 };
 
-async function setExcluded(guildId: string, actorId: string, code: string, exclude: boolean) {
+async function setExcluded(
+  locals: App.Locals,
+  guildId: string,
+  actorId: string,
+  code: string,
+  exclude: boolean,
+) {
   const db = await getDb();
+  await requireBotPresent(db, locals, guildId);
   await db.transaction(async (tx) => {
     if (exclude) await excludeCode(tx, guildId, code, actorId);
     else await includeCode(tx, guildId, code);
@@ -74,7 +81,7 @@ export const actions: Actions = {
     if (!INVITE_CODE_PATTERN.test(code)) {
       return fail(400, { toggleError: 'codes.error.invalid' as const, code });
     }
-    await setExcluded(params.guildId, user.id, code, exclude);
+    await setExcluded(locals, params.guildId, user.id, code, exclude);
     return { done: exclude ? ('codes.excluded' as const) : ('codes.included' as const), code };
   },
   add: async ({ locals, params, request }) => {
@@ -89,7 +96,7 @@ export const actions: Actions = {
     if (!INVITE_CODE_PATTERN.test(code)) {
       return fail(400, { addError: 'codes.error.invalid' as const, value: raw });
     }
-    await setExcluded(params.guildId, user.id, code, true);
+    await setExcluded(locals, params.guildId, user.id, code, true);
     return { done: 'codes.excluded' as const, code };
   },
 };

@@ -6,7 +6,7 @@ import { DEFAULT_TEMPLATES, MAX_TEMPLATE_LENGTH, TEMPLATE_PLACEHOLDERS } from '$
 import { getConfig } from '$lib/server/config';
 import { getDb } from '$lib/server/db';
 import { getBotApi, LOG_CHANNEL_TYPES } from '$lib/server/discord/bot-api';
-import { requireManager } from '$lib/server/guard';
+import { requireBotPresent, requireManager } from '$lib/server/guard';
 import { log } from '$lib/server/log';
 import {
   formValuesFrom,
@@ -54,6 +54,7 @@ export const actions: Actions = {
     const { user } = requireManager(locals);
     const guildId = params.guildId;
     const db = await getDb();
+    await requireBotPresent(db, locals, guildId);
     const values = readSettingsForm(await request.formData());
     const [current, channels] = await Promise.all([
       getGuildSettings(db, guildId),

@@ -71,11 +71,20 @@ export const actions: Actions = {
     if (code !== null && !INVITE_CODE_PATTERN.test(code)) {
       return fail(400, { values, errors: { code: 'codes.error.invalid' as const } });
     }
-    if (inviterId === null && code !== null) {
+    if (code !== null) {
+      // Only this guild's candidates and invites; a code with a known creator credits that creator.
       const option = (await codeOptions(db, guildId, join.candidates ?? [])).find(
         (o) => o.code === code,
       );
-      inviterId = option?.inviterId ?? null;
+      if (!option)
+        return fail(400, { values, errors: { code: 'resolve.error.unknownCode' as const } });
+      if (option.inviterId !== null && inviterId !== null && inviterId !== option.inviterId) {
+        return fail(400, {
+          values,
+          errors: { inviterId: 'resolve.error.inviterMismatch' as const },
+        });
+      }
+      inviterId ??= option.inviterId;
     }
     if (inviterId === null) {
       return fail(400, { values, errors: { inviterId: 'resolve.error.inviterRequired' as const } });
