@@ -4,6 +4,7 @@
  * `/`), and must stay on our own origin; control characters and backslashes are refused outright.
  */
 export function safeNext(value: string | null | undefined, fallback = '/servers'): string {
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point here
   if (!value || !value.startsWith('/') || /[\x00-\x1f\x7f\\]/.test(value)) return fallback;
   let url: URL;
   try {
