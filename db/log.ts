@@ -33,7 +33,7 @@ export const REDACT_PATHS = [
  * Interaction and webhook tokens travel in URL paths (`/interactions/{id}/{token}/callback`,
  * `/webhooks/{app}/{token}`); whoever holds one can post as the bot for 15 minutes.
  */
-export function redactUrlTokens(text: string): string {
+function redactUrlTokens(text: string): string {
   return text.replace(/\b(interactions|webhooks)\/(\d+)\/[^/?\s"']+/g, '$1/$2/[redacted]');
 }
 

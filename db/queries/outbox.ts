@@ -135,9 +135,23 @@ export async function outboxBacklog(db: Db): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-export async function messagesForJoin(db: Db, joinId: number) {
-  return db
-    .select()
-    .from(outbox)
-    .where(and(eq(outbox.joinId, joinId)));
+/**
+ * Deletes sent and failed messages older than `days` on the given shards: the outbox is a queue,
+ * not an archive (the join history keeps what happened).
+ */
+export async function pruneOutbox(
+  db: Db,
+  options: { days: number; shardCount: number; shardIds: readonly number[] },
+): Promise<number> {
+  const deleted = await db
+    .delete(outbox)
+    .where(
+      and(
+        inArray(outbox.status, ['sent', 'failed']),
+        sql`${outbox.createdAt} < now() - make_interval(days => ${options.days})`,
+        onShards(outbox.guildId, options.shardCount, options.shardIds),
+      ),
+    )
+    .returning({ id: outbox.id });
+  return deleted.length;
 }

@@ -57,20 +57,12 @@ export function unresolvedVanished(
   return [...diff.vanished.keys()].filter((code) => !verdicts.has(code));
 }
 
-export type Tally = { joins: number; certain: number; possible: number };
-
-export function tally(input: DecideInput): Tally {
+/** The batch's joins and the uses certainly counted for them (as of its last fetch). */
+export function tally(input: DecideInput): { joins: number; certain: number } {
   const last = input.checkpoints.at(-1);
-  if (!last) return { joins: input.joins.length, certain: 0, possible: 0 };
-  let possible = 0;
-  for (const [code, vanished] of last.diff.vanished) {
-    const verdict = input.verdicts.get(code);
-    if (verdict === undefined || !vanished.confirmable) possible += vanished.units;
-  }
   return {
     joins: input.joins.length,
-    certain: sumUnits(certainUnits(last.diff, input.verdicts)),
-    possible,
+    certain: last ? sumUnits(certainUnits(last.diff, input.verdicts)) : 0,
   };
 }
 

@@ -9,15 +9,10 @@ const FORBIDDEN_CODES = new Set([50001, 50013]);
 /** Audit-log action type of an invite deletion. */
 const INVITE_DELETE_ACTION = 42;
 
-export class ForbiddenError extends Error {
-  override name = 'ForbiddenError';
-}
-
 export function isForbidden(error: unknown): boolean {
   return (
-    error instanceof ForbiddenError ||
-    (error instanceof DiscordAPIError &&
-      (FORBIDDEN_CODES.has(Number(error.code)) || error.status === 403))
+    error instanceof DiscordAPIError &&
+    (FORBIDDEN_CODES.has(Number(error.code)) || error.status === 403)
   );
 }
 

@@ -21,6 +21,7 @@ import {
   markSent,
   newNonce,
   outboxBacklog,
+  pruneOutbox,
   setGroupNonce,
   type ClaimedMessage,
 } from '../../db/queries/outbox';
@@ -40,6 +41,8 @@ const PERMANENT_CODES = new Set([
 ]);
 const MAX_ATTEMPTS = 12;
 const MAX_LINES_PER_MESSAGE = 20;
+/** Sent and failed messages are kept this long (for inspection), then pruned. */
+const KEEP_SENT_DAYS = 30;
 /** Rows claimed per run; also the most joins one summary message can stand for. */
 const CLAIM_LIMIT = 500;
 /**
@@ -71,6 +74,7 @@ export class OutboxSender {
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly dmChannels = new Map<string, string>();
 
@@ -83,6 +87,18 @@ export class OutboxSender {
       this.timer.unref?.();
     };
     poll();
+    const prune = () => {
+      pruneOutbox(this.options.db, {
+        days: KEEP_SENT_DAYS,
+        shardCount: this.options.shardCount,
+        shardIds: this.options.shardIds,
+      })
+        .then((n) => n > 0 && this.options.log.info({ deleted: n }, 'pruned old outbox messages'))
+        .catch((err: unknown) => this.options.log.warn({ err }, 'could not prune the outbox'));
+    };
+    prune();
+    this.pruneTimer = setInterval(prune, 60 * 60_000);
+    this.pruneTimer.unref?.();
   }
 
   /** Sends what is due now (coalesces calls while a run is in progress). */
@@ -101,6 +117,7 @@ export class OutboxSender {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.running;
   }
 
