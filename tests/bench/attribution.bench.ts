@@ -16,7 +16,6 @@
  */
 import { eq, inArray, sql } from 'drizzle-orm';
 import { pino } from 'pino';
-import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { memberJoins, outbox } from '../../db/schema';
 import { startGateway } from '../../gateway/app';
@@ -31,6 +30,7 @@ import { benchDatabase } from './lib/bench-db';
 import { startNaiveTracker } from './lib/naive-tracker';
 import { percentile, prng, round, table } from './lib/stats';
 import type { BenchResult } from './run';
+import { storeGuild } from '../helpers/db';
 
 type Scenario = {
   name: string;
@@ -125,14 +125,7 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
   const db = await benchDatabase();
   log(`${s.name}: ours on ${db.label}, ${plan.length} joins over ${s.guilds} guild(s)`);
   for (const g of world.guilds) {
-    await upsertGuild(db.handle.db, {
-      id: g.id,
-      name: 'bench',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(db.handle.db, g.id, 'bench');
     await updateGuildSettings(db.handle.db, g.id, { logChannelId: g.log }, null);
   }
   const gateway = await startGateway(simulatorGateway(sim, db.handle));

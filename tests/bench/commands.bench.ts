@@ -3,7 +3,6 @@
  * (200 joins/s), from INTERACTION_CREATE to the first response and to the visible answer.
  * Env: BENCH_SCALE (duration factor), BENCH_REST_LATENCY_MS (default 80).
  */
-import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { startGateway } from '../../gateway/app';
 import { simulatorGateway } from '../helpers/simulator-gateway';
@@ -11,6 +10,7 @@ import { startSimulator } from '../sim';
 import { benchDatabase } from './lib/bench-db';
 import { percentile, round, table } from './lib/stats';
 import type { BenchResult } from './run';
+import { storeGuild } from '../helpers/db';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const LATENCY_MS = Number(process.env.BENCH_REST_LATENCY_MS ?? 80);
@@ -35,14 +35,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     (_, i) => sim.createInvite(guild.id, { inviterId: callers[i % 25]! }).code,
   );
   const db = await benchDatabase();
-  await upsertGuild(db.handle.db, {
-    id: guild.id,
-    name: guild.name,
-    icon: null,
-    ownerId: null,
-    features: [],
-    botPermissions: null,
-  });
+  await storeGuild(db.handle.db, guild.id, guild.name);
   await updateGuildSettings(db.handle.db, guild.id, { logChannelId: logChannel.id }, null);
   const gateway = await startGateway(simulatorGateway(sim, db.handle));
   const seconds = 20 * SCALE;

@@ -17,7 +17,6 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createDb, queryRows, type Db } from '../../db/client';
 import { migrate } from '../../db/migrate';
-import { upsertGuild } from '../../db/queries/guilds';
 import {
   countJoins,
   decodeCursor,
@@ -29,6 +28,7 @@ import { countLeaderboard, getLeaderboard } from '../../db/queries/leaderboard';
 import { upsertUsers } from '../../db/queries/users';
 import { cookieHeader, DashboardStack, loginWithFetch } from '../browser/stack';
 import type { BenchResult } from './run';
+import { storeGuild } from '../helpers/db';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 1_000_000);
 const INVITERS = 2000;
@@ -73,14 +73,7 @@ async function planIndexes(db: Db, query: ReturnType<typeof sql>): Promise<strin
 
 async function seed(db: Db, guildId: string, log: (line: string) => void): Promise<void> {
   const started = Date.now();
-  await upsertGuild(db, {
-    id: guildId,
-    name: 'Benchmark',
-    icon: null,
-    ownerId: null,
-    features: [],
-    botPermissions: null,
-  });
+  await storeGuild(db, guildId, 'Benchmark');
   // Inviters 700…0001-2000 (one code each, a skewed popularity), members 900…0001-N.
   await db.execute(sql`insert into users (id, username, global_name)
     select 700000000000000000 + g, 'inviter' || g, 'Inviter ' || g from generate_series(1, ${INVITERS}) g`);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, recordAudit } from '../../db/queries/audit';
-import { upsertGuild } from '../../db/queries/guilds';
 import {
   countJoins,
   decodeCursor,
@@ -16,7 +15,7 @@ import {
 import { applyDecision, recordLeave } from '../../db/queries/joins';
 import { upsertUsers } from '../../db/queries/users';
 import type { JoinOutcome } from '../../db/schema';
-import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000501';
 const OTHER_GUILD = '100000000000000502';
@@ -62,14 +61,7 @@ describe.each(dbKinds)('join history on %s', (kind) => {
   beforeAll(async () => {
     handle = await createTestDb(kind);
     for (const id of [GUILD, OTHER_GUILD]) {
-      await upsertGuild(handle.db, {
-        id,
-        name: 'G',
-        icon: null,
-        ownerId: null,
-        features: [],
-        botPermissions: null,
-      });
+      await storeGuild(handle.db, id);
     }
     await upsertUsers(handle.db, [
       { id: ALICE, username: 'alice', globalName: 'Alice A', avatar: null, bot: false },

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertGuild } from '../../db/queries/guilds';
 import {
   applyDecision,
   recordLeave,
@@ -10,7 +9,7 @@ import {
 } from '../../db/queries/joins';
 import { getInviterStanding } from '../../db/queries/leaderboard';
 import { memberJoins, memberXp } from '../../db/schema';
-import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000099';
 const INVITER = '400000000000000009';
@@ -23,14 +22,7 @@ describe.each(dbKinds)('join records on %s', (kind) => {
   let handle: TestDb;
   beforeAll(async () => {
     handle = await createTestDb(kind);
-    await upsertGuild(handle.db, {
-      id: GUILD,
-      name: 'G',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(handle.db, GUILD);
   });
   afterAll(() => handle.dispose());
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertGuild } from '../../db/queries/guilds';
 import {
   countLeaderboard,
   getInviterStanding,
@@ -8,7 +7,7 @@ import {
 } from '../../db/queries/leaderboard';
 import { awardInviteXp } from '../../db/queries/rewards';
 import { memberJoins } from '../../db/schema';
-import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000042';
 const inviter = (n: number) => String(400000000000000000n + BigInt(n));
@@ -34,14 +33,7 @@ describe.each(dbKinds)('leaderboard on %s', (kind) => {
 
   beforeAll(async () => {
     handle = await createTestDb(kind);
-    await upsertGuild(handle.db, {
-      id: GUILD,
-      name: 'G',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(handle.db, GUILD);
     // inviter 1: 3 present; inviter 2: 2 present + 1 left; inviter 3: 2 present; inviter 4: only a leaver;
     // inviter 5: the same member twice (left, then rejoined) counts once.
     for (const m of [1, 2, 3]) await join(1, m);

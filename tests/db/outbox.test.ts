@@ -1,9 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertGuild } from '../../db/queries/guilds';
 import { claimDueMessages, enqueueMessage, markSent, pruneOutbox } from '../../db/queries/outbox';
 import { outbox } from '../../db/schema';
-import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000111';
 const body = { content: 'x', allowed_mentions: { parse: [], users: [] } };
@@ -12,14 +11,7 @@ describe.each(dbKinds)('outbox queries on %s', (kind) => {
   let handle: TestDb;
   beforeAll(async () => {
     handle = await createTestDb(kind);
-    await upsertGuild(handle.db, {
-      id: GUILD,
-      name: 'G',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(handle.db, GUILD);
   });
   afterAll(() => handle.dispose());
 

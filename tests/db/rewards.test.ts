@@ -1,9 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertGuild } from '../../db/queries/guilds';
 import { awardInviteXp } from '../../db/queries/rewards';
 import { inviteRewards, memberXp } from '../../db/schema';
-import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000077';
 const INVITER = '400000000000000001';
@@ -12,14 +11,7 @@ describe.each(dbKinds)('invite XP on %s', (kind) => {
   let handle: TestDb;
   beforeAll(async () => {
     handle = await createTestDb(kind);
-    await upsertGuild(handle.db, {
-      id: GUILD,
-      name: 'G',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(handle.db, GUILD);
   });
   afterAll(() => handle.dispose());
 

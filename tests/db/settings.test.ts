@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { upsertGuild } from '../../db/queries/guilds';
 import { getGuildSettings, updateGuildSettings } from '../../db/queries/settings';
 import { DEFAULT_TEMPLATES } from '../../db/templates';
-import { createTestDb, dbKinds, type TestDb } from '../helpers/db';
+import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const ADMIN = '300000000000000001';
 let nextGuild = 100000000000000000n;
@@ -21,14 +20,7 @@ describe.each(dbKinds)('guild settings on %s', (kind) => {
 
   async function guild(): Promise<string> {
     const id = newGuildId();
-    await upsertGuild(handle.db, {
-      id,
-      name: 'G',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(handle.db, id);
     return id;
   }
 

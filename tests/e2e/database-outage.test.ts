@@ -5,10 +5,9 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../gateway/app';
-import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { inviteRewards, memberJoins } from '../../db/schema';
-import { createTestDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db';
+import { createTestDb, TEST_DATABASE_URL, type TestDb, storeGuild } from '../helpers/db';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { startSimulator, type Simulator } from '../sim';
 import { eventually, gatewayOptions, logLines } from './stack';
@@ -45,14 +44,7 @@ describeWithPostgres('a Postgres outage mid-burst', () => {
     const alice = sim.createUser({ username: 'alice' });
     sim.addMember(guild.id, alice.id);
     const codes = [0, 1].map(() => sim!.createInvite(guild.id, { inviterId: alice.id }).code);
-    await upsertGuild(db.db, {
-      id: guild.id,
-      name: guild.name,
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(db.db, guild.id, guild.name);
     await updateGuildSettings(db.db, guild.id, { logChannelId: log.id }, null);
 
     gateway = await startGateway({

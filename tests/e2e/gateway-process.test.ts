@@ -10,12 +10,11 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle } from '../../db/client';
 import { migrate } from '../../db/migrate';
-import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { inviteRewards, memberJoins, memberXp } from '../../db/schema';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process';
 import { freePort } from '../helpers/ports';
-import { createTestDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db';
+import { createTestDb, TEST_DATABASE_URL, type TestDb, storeGuild } from '../helpers/db';
 import { startSimulator, type Simulator } from '../sim';
 import { logLines } from './stack';
 
@@ -107,14 +106,7 @@ describe('the gateway process', () => {
     {
       // Configure the log channel before the gateway owns the database.
       const handle = await db.open();
-      await upsertGuild(handle.db, {
-        id: guild.id,
-        name: guild.name,
-        icon: null,
-        ownerId: null,
-        features: [],
-        botPermissions: null,
-      });
+      await storeGuild(handle.db, guild.id, guild.name);
       await updateGuildSettings(handle.db, guild.id, { logChannelId: log.id }, null);
       if (handle.kind === 'pglite') await handle.close();
     }

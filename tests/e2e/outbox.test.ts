@@ -3,12 +3,11 @@ import { REST } from '@discordjs/rest';
 import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { upsertGuild } from '../../db/queries/guilds';
 import { enqueueMessage } from '../../db/queries/outbox';
 import { outbox } from '../../db/schema';
 import { OutboxSender } from '../../gateway/notify/outbox-sender';
 import { createMetrics } from '../../gateway/ops/metrics';
-import { createTestDb, type TestDb } from '../helpers/db';
+import { createTestDb, type TestDb, storeGuild } from '../helpers/db';
 import { startSimulator, type Simulator } from '../sim';
 import { eventually, logLines } from './stack';
 
@@ -40,14 +39,7 @@ describe('outbox sender', () => {
   async function guildWithChannel() {
     const guild = sim.createGuild();
     const channel = sim.createChannel(guild.id, { name: 'log' });
-    await upsertGuild(db.db, {
-      id: guild.id,
-      name: guild.name,
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(db.db, guild.id, guild.name);
     return { guild, channel };
   }
 

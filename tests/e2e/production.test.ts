@@ -13,9 +13,8 @@ import { parse } from 'smol-toml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
 import { migrate } from '../../db/migrate';
-import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
-import { createTestDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db';
+import { createTestDb, TEST_DATABASE_URL, type TestDb, storeGuild } from '../helpers/db';
 import { loginThroughSimulator } from '../helpers/login';
 import { freePort } from '../helpers/ports';
 import { startSimulator, type Simulator } from '../sim';
@@ -122,18 +121,11 @@ describe('production build on the simulator', () => {
   }
 
   async function seed(
-    handle: { db: Parameters<typeof upsertGuild>[0] },
+    handle: { db: Parameters<typeof storeGuild>[0] },
     guildId: string,
     logId: string,
   ) {
-    await upsertGuild(handle.db, {
-      id: guildId,
-      name: 'Prod',
-      icon: null,
-      ownerId: null,
-      features: [],
-      botPermissions: null,
-    });
+    await storeGuild(handle.db, guildId, 'Prod');
     await updateGuildSettings(handle.db, guildId, { logChannelId: logId }, null);
   }
 

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { createDb, type DbHandle } from '../../db/client';
+import { createDb, type Db, type DbHandle } from '../../db/client';
+import { upsertGuild } from '../../db/queries/guilds';
 import { migrate } from '../../db/migrate';
 
 export type DbKind = 'pglite' | 'postgres';
@@ -45,4 +46,16 @@ export async function createTestDb(kind: DbKind): Promise<TestDb> {
   const handle = await createEmptyTestDb(kind);
   await migrate(handle);
   return handle;
+}
+
+/** Stores a guild row as the gateway would on GUILD_CREATE (tables of a guild hang on it). */
+export async function storeGuild(db: Db, id: string, name = 'G'): Promise<void> {
+  await upsertGuild(db, {
+    id,
+    name,
+    icon: null,
+    ownerId: null,
+    features: [],
+    botPermissions: null,
+  });
 }
