@@ -26,9 +26,9 @@ const config = {
     },
     // Form actions and POST endpoints refuse cross-site form posts (Origin must match ORIGIN).
     csrf: { checkOrigin: true },
-    // The Drizzle schema and shared queries live at the repository root, shared with the gateway.
-    // The live preview renders templates with the gateway's own (pure) renderer.
-    alias: { $db: '../db', $gateway: '../gateway' },
+    // The shared package at the repository root: Drizzle schema, queries, and db/shared (texts,
+    // templates and the message renderer the live preview uses, the same one the gateway sends with).
+    alias: { $db: '../db' },
   },
 };
 

@@ -10,7 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { silentLogger, type Logger } from './log';
+import { silentLogger, type Logger } from './shared/log';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -29,15 +29,28 @@ export type DbHandle =
     }
   | { kind: 'pglite'; db: Db; client: PGlite; target: string; close: () => Promise<void> };
 
+/**
+ * A Node request carrying the database handle of the process that serves it: gateway/all-in-one.ts
+ * passes its handle to the built dashboard this way (SvelteKit's `event.platform.req`).
+ */
+export type RequestWithDb = { db?: DbHandle };
+
 /** A configuration or connection problem, with a message fit to show an operator (never contains a password). */
 export class DatabaseConfigError extends Error {
   override name = 'DatabaseConfigError';
 }
 
+export const DEFAULT_PGLITE_DIR = join('data', 'pglite');
+
 export type CreateDbOptions = {
   log?: Logger;
-  /** PGlite data directory when no URL is given (default: PGLITE_DIR or ./data/pglite); `memory://` for tests. */
+  /** PGlite data directory when no URL is given (default ./data/pglite); `memory://` for tests. */
   dataDir?: string;
+  /**
+   * The URL goes through a transaction-pooling proxy (PgBouncer, Fly's pooled URL): prepared
+   * statements break there, so none are used.
+   */
+  pooled?: boolean;
   /** Pool size for postgres.js. */
   max?: number;
   /** Seconds to wait for the first connection. */
@@ -76,10 +89,8 @@ export function describeDatabaseUrl(url: string): { target: string; password: st
 export async function createDb(url?: string, options: CreateDbOptions = {}): Promise<DbHandle> {
   const log = options.log ?? silentLogger;
   if (url) return openPostgres(url, options, log);
-  return openPglite(
-    options.dataDir ?? resolve(process.env.PGLITE_DIR || join('data', 'pglite')),
-    log,
-  );
+  const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
+  return openPglite(dataDir.startsWith('memory://') ? dataDir : resolve(dataDir), log);
 }
 
 async function openPostgres(url: string, options: CreateDbOptions, log: Logger): Promise<DbHandle> {
@@ -87,8 +98,7 @@ async function openPostgres(url: string, options: CreateDbOptions, log: Logger):
   const client = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeout ?? 10,
-    // Behind a transaction-pooling proxy (PgBouncer, Fly's pooled URL) prepared statements break.
-    prepare: process.env.DATABASE_POOLED !== 'true',
+    prepare: !options.pooled,
     onnotice: () => {},
   });
   try {

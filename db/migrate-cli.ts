@@ -1,18 +1,23 @@
 /**
  * `npm run db:migrate` (built: `node build/migrate.js`, Fly's release command): apply migrations and
- * exit. MIGRATION_DATABASE_URL, when set, is used instead of DATABASE_URL: migrations take a session
- * advisory lock, which needs a direct connection rather than a transaction-pooling proxy.
+ * exit. An entry point, so it reads its settings from the environment: MIGRATION_DATABASE_URL, when
+ * set, is used instead of DATABASE_URL (migrations take a session advisory lock, which needs a direct
+ * connection rather than a transaction-pooling proxy); PGLITE_DIR, MIGRATIONS_DIR and LOG_LEVEL as
+ * everywhere else.
  */
 import { createDb, DatabaseConfigError } from './client';
-import { createLogger } from './log';
 import { migrate, MigrationError } from './migrate';
+import { createLogger } from './shared/log';
 
-const log = createLogger('migrate');
+const env = (name: string) => process.env[name] || undefined;
+const log = createLogger('migrate', { level: env('LOG_LEVEL') });
 try {
-  const url = process.env.MIGRATION_DATABASE_URL || process.env.DATABASE_URL || undefined;
-  const handle = await createDb(url, { log });
+  const handle = await createDb(env('MIGRATION_DATABASE_URL') ?? env('DATABASE_URL'), {
+    log,
+    dataDir: env('PGLITE_DIR'),
+  });
   try {
-    await migrate(handle, { log });
+    await migrate(handle, { log, migrationsFolder: env('MIGRATIONS_DIR') });
   } finally {
     await handle.close();
   }

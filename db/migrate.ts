@@ -11,11 +11,11 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import type { DbHandle } from './client';
-import { silentLogger, type Logger } from './log';
+import { createDb, type DbHandle } from './client';
+import { silentLogger, type Logger } from './shared/log';
 
-export const DEFAULT_MIGRATIONS_FOLDER =
-  process.env.MIGRATIONS_DIR ?? fileURLToPath(new URL('./migrations', import.meta.url));
+/** The migrations next to this module: db/migrations in the source tree, build/migrations in the bundle. */
+export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 
 /** Arbitrary constant key for pg_advisory_lock: "invite-tracker migrations". */
 const MIGRATION_LOCK_KEY = 7_243_019_551;
@@ -26,7 +26,7 @@ export class MigrationError extends Error {
 
 export async function migrate(
   handle: DbHandle,
-  options: { log?: Logger; migrationsFolder?: string } = {},
+  options: { log?: Logger; migrationsFolder?: string | undefined } = {},
 ): Promise<void> {
   const log = options.log ?? silentLogger;
   const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
@@ -53,4 +53,33 @@ export async function migrate(
     });
   }
   log.info({ ms: Date.now() - started }, 'database migrations are up to date');
+}
+
+/** Where the database is, as the entry points' configuration says (all optional: PGlite by default). */
+export type DatabaseSettings = {
+  /** Postgres URL; unset: embedded PGlite in `dataDir`. */
+  url?: string | undefined;
+  dataDir?: string | undefined;
+  pooled?: boolean | undefined;
+  migrationsFolder?: string | undefined;
+};
+
+/** Opens the database and brings its schema up to date: what every app does first. */
+export async function openDatabase(
+  settings: DatabaseSettings,
+  options: { log?: Logger; max?: number } = {},
+): Promise<DbHandle> {
+  const handle = await createDb(settings.url, {
+    log: options.log,
+    dataDir: settings.dataDir,
+    pooled: settings.pooled,
+    max: options.max,
+  });
+  try {
+    await migrate(handle, { log: options.log, migrationsFolder: settings.migrationsFolder });
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+  return handle;
 }

@@ -1,10 +1,12 @@
 /**
- * The gateway's configuration, read and validated once at start. Every problem is reported at once,
- * in one message, so an operator fixes them in one go. Secrets never appear in the message.
+ * The gateway's configuration module: the environment read and validated once, at the entry points
+ * (main.ts, all-in-one.ts). Every problem is reported at once, in one message, so an operator fixes
+ * them in one go; secrets never appear in it. Values left unset are absent here, and the library
+ * defaults (gateway/options.ts) apply.
  */
 import { z } from 'zod';
-
-const DISCORD_API = 'https://discord.com/api';
+import type { DatabaseSettings } from '../db/migrate';
+import type { GatewayOptions } from './options';
 
 /** "0-3", "0,2,5" or "4": the shard ids this process runs. */
 function parseShardIds(value: string): number[] | null {
@@ -28,6 +30,8 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' });
+
 const schema = z.object({
   DISCORD_TOKEN: z
     .string({ error: 'is required (the bot token from the Developer Portal → Bot)' })
@@ -36,23 +40,25 @@ const schema = z.object({
     .string()
     .regex(/^\d{17,20}$/, 'must be the application id (a 17–20 digit number)')
     .optional(),
+  DISCORD_API_BASE: z.url({ error: 'must be a URL such as https://discord.com/api' }).optional(),
   DATABASE_URL: z.string().optional(),
-  DISCORD_API_BASE: z
-    .url({ error: 'must be a URL such as https://discord.com/api' })
-    .default(DISCORD_API),
+  DATABASE_POOLED: bool.optional(),
+  PGLITE_DIR: z.string().optional(),
+  MIGRATIONS_DIR: z.string().optional(),
   SHARD_COUNT: intFrom(1, 100_000).optional(),
   SHARD_IDS: z.string().optional(),
-  HEALTH_PORT: intFrom(0, 65_535).default(8081),
-  HEALTH_HOST: z.string().default('0.0.0.0'),
+  HEALTH_PORT: intFrom(0, 65_535).optional(),
+  HEALTH_HOST: z.string().optional(),
   DEV_GUILD_ID: z
     .string()
     .regex(/^\d{17,20}$/, 'must be a guild id')
     .optional(),
   ATTRIBUTION_SETTLE_MS: intFrom(0, 60_000).optional(),
   ATTRIBUTION_INCREMENT_LAG_MS: intFrom(0, 60_000).optional(),
-  DOWNTIME_MEMBER_SCAN_LIMIT: intFrom(0, 1_000_000).default(10_000),
-  SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
-  OUTBOX_LEASE_SECONDS: intFrom(1, 3600).default(60),
+  DOWNTIME_MEMBER_SCAN_LIMIT: intFrom(0, 1_000_000).optional(),
+  SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).optional(),
+  OUTBOX_LEASE_SECONDS: intFrom(1, 3600).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
 /** Checks across variables, run on the raw values so they are reported together with field errors. */
@@ -68,28 +74,21 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   return [];
 }
 
-export type GatewayEnv = {
-  token: string;
-  applicationId: string | null;
-  databaseUrl: string | undefined;
-  apiBase: string;
-  shardCount: number | null;
-  shardIds: number[] | null;
-  healthPort: number;
-  healthHost: string;
-  devGuildId: string | null;
-  settleMs: number | undefined;
-  incrementLagMs: number | undefined;
-  downtimeMemberScanLimit: number;
+/** What the environment configures: the gateway's options (without the database handle and logger), the database, the process. */
+export type GatewayConfig = {
+  gateway: Omit<GatewayOptions, 'db' | 'log'>;
+  database: DatabaseSettings;
+  logLevel: string;
+  /** SIGTERM: stop cleanly within this, else exit 1. */
   shutdownTimeoutMs: number;
-  outboxLeaseSeconds: number;
 };
+
+export type GatewayConfigCheck =
+  { ok: true; config: GatewayConfig } | { ok: false; problems: string[] };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-export type GatewayEnvCheck = { ok: true; env: GatewayEnv } | { ok: false; problems: string[] };
 
 /** How to read a list of configuration problems: one per line, then where to go without a token. */
 export function describeConfigProblems(what: string, problems: readonly string[]): string {
@@ -100,41 +99,55 @@ export function describeConfigProblems(what: string, problems: readonly string[]
 }
 
 /** Validates the environment; throws ConfigError listing every problem. */
-export function readGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
-  const result = checkGatewayEnv(source);
+export function readGatewayConfig(source: Record<string, string | undefined>): GatewayConfig {
+  const result = checkGatewayConfig(source);
   if (!result.ok) throw new ConfigError(describeConfigProblems('The gateway', result.problems));
-  return result.env;
+  return result.config;
 }
 
 /** Validates the environment, returning every problem (none: the parsed settings). */
-export function checkGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnvCheck {
+export function checkGatewayConfig(source: Record<string, string | undefined>): GatewayConfigCheck {
   const present = Object.fromEntries(
-    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+    Object.entries(source).filter((entry): entry is [string, string] => !!entry[1]),
   );
   const parsed = schema.safeParse(present);
   const problems = [
     ...(parsed.success
       ? []
       : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`)),
-    ...crossFieldProblems(present as Record<string, string>),
+    ...crossFieldProblems(present),
   ];
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const env = parsed.data;
-  const settings: GatewayEnv = {
-    token: env.DISCORD_TOKEN,
-    applicationId: env.DISCORD_APPLICATION_ID ?? null,
-    databaseUrl: env.DATABASE_URL,
-    apiBase: env.DISCORD_API_BASE.replace(/\/+$/, ''),
-    shardCount: env.SHARD_COUNT ?? null,
-    shardIds: env.SHARD_IDS === undefined ? null : parseShardIds(env.SHARD_IDS),
-    healthPort: env.HEALTH_PORT,
-    healthHost: env.HEALTH_HOST,
-    devGuildId: env.DEV_GUILD_ID ?? null,
-    settleMs: env.ATTRIBUTION_SETTLE_MS,
-    incrementLagMs: env.ATTRIBUTION_INCREMENT_LAG_MS,
-    downtimeMemberScanLimit: env.DOWNTIME_MEMBER_SCAN_LIMIT,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    outboxLeaseSeconds: env.OUTBOX_LEASE_SECONDS,
+  const defined = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  return {
+    ok: true,
+    config: {
+      gateway: defined({
+        token: env.DISCORD_TOKEN,
+        applicationId: env.DISCORD_APPLICATION_ID,
+        apiBase: env.DISCORD_API_BASE?.replace(/\/+$/, ''),
+        shardCount: env.SHARD_COUNT,
+        shardIds: env.SHARD_IDS === undefined ? undefined : (parseShardIds(env.SHARD_IDS) ?? []),
+        healthPort: env.HEALTH_PORT,
+        healthHost: env.HEALTH_HOST,
+        devGuildId: env.DEV_GUILD_ID,
+        downtimeMemberScanLimit: env.DOWNTIME_MEMBER_SCAN_LIMIT,
+        outboxLeaseSeconds: env.OUTBOX_LEASE_SECONDS,
+        attribution: defined({
+          settleMs: env.ATTRIBUTION_SETTLE_MS,
+          maxIncrementLagMs: env.ATTRIBUTION_INCREMENT_LAG_MS,
+        }),
+      }),
+      database: {
+        url: env.DATABASE_URL,
+        dataDir: env.PGLITE_DIR,
+        pooled: env.DATABASE_POOLED === 'true' || env.DATABASE_POOLED === '1',
+        migrationsFolder: env.MIGRATIONS_DIR,
+      },
+      logLevel: env.LOG_LEVEL ?? 'info',
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    },
   };
-  return { ok: true, env: settings };
 }

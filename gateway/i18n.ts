@@ -40,9 +40,9 @@ const de = {
   unknownCommand: 'Diesen Befehl kenne ich nicht (mehr). Versuch `/invites uebersicht`.',
 } as const;
 
-type Key = keyof typeof de;
+export type TextKey = keyof typeof de;
 
-const en: Record<Key, string> = {
+const en: Record<TextKey, string> = {
   overviewTitle: 'Your invite links',
   overviewEmpty:
     'You have no active invite links in this server. Create one from the server name → "Invite People" (or right-click a channel → "Invite People") and it will show up here.',
@@ -71,12 +71,12 @@ const en: Record<Key, string> = {
   unknownCommand: "I don't know this command (any more). Try `/invites overview`.",
 };
 
-const MESSAGES: Record<Locale, Record<Key, string>> = { de, en };
+const MESSAGES: Record<Locale, Record<TextKey, string>> = { de, en };
 
 /** A gateway text with `{placeholders}` filled. */
 export function text(
   locale: Locale,
-  key: Key,
+  key: TextKey,
   values: Record<string, string | number> = {},
 ): string {
   return MESSAGES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>

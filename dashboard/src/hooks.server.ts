@@ -10,7 +10,7 @@ import { deleteSessionCookie, sessionCookieName, setSessionCookie } from '$lib/s
 import { invalidateSession, validateSessionToken } from '$lib/server/auth/session';
 import { deriveTokenKey } from '$lib/server/auth/token-crypto';
 import { getConfig, getConfigResult } from '$lib/server/config';
-import { closeDashboardDb, getDb, getDbHandle } from '$lib/server/db';
+import { closeDashboardDb, dashboardDb, providedDb } from '$lib/server/db';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
 import { accessFor, forgetUserGuilds, userGuilds } from '$lib/server/guild-access';
 import { escapeHtml } from '$lib/server/html';
@@ -30,11 +30,9 @@ export const init: ServerInit = async () => {
     );
     return;
   }
-  try {
-    await getDbHandle();
-  } catch (error) {
-    log.error({ err: error }, 'dashboard database is not available');
-  }
+  log.level = result.config.logLevel;
+  // The database is opened by the first request that needs it: when the gateway hosts the
+  // dashboard (all-in-one), every request brings the gateway's handle and none is opened here.
 };
 
 let tokenKey: Buffer | null = null;
@@ -87,7 +85,7 @@ const configured: Handle = async ({ event, resolve }) => {
     );
   }
   try {
-    await getDbHandle();
+    event.locals.db = (providedDb(event.platform) ?? (await dashboardDb(result.config))).db;
   } catch (error) {
     // The details (host, database, user) are for the log, not for every visitor.
     log.error({ err: error }, 'dashboard database is not available');
@@ -107,7 +105,7 @@ const session: Handle = async ({ event, resolve }) => {
   const name = sessionCookieName(config.cookieSecure);
   const token = event.cookies.get(name);
   if (token) {
-    const result = await validateSessionToken(await getDb(), token, { key: key() });
+    const result = await validateSessionToken(event.locals.db, token, { key: key() });
     if (result) {
       event.locals.user = result.user;
       event.locals.session = result.session;
@@ -152,7 +150,7 @@ const guildGuard: Handle = async ({ event, resolve }) => {
     if (error instanceof DiscordAuthError) {
       // The Discord token was revoked or expired: the session is over, log in again.
       forgetUserGuilds(locals.session.id);
-      await invalidateSession(await getDb(), locals.session.id);
+      await invalidateSession(locals.db, locals.session.id);
       deleteSessionCookie(event.cookies, config.cookieSecure);
       locals.user = null;
       locals.session = null;

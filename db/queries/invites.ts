@@ -7,8 +7,11 @@ import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { guilds, invites } from '../schema';
 
-/** An invite as stored. Times are epoch milliseconds. */
-export type StoredInvite = {
+/**
+ * One invite, the one shape both the gateway (its in-memory snapshot) and the database use. Times are
+ * epoch milliseconds or null.
+ */
+export type InviteRecord = {
   code: string;
   uses: number;
   maxUses: number;
@@ -16,12 +19,16 @@ export type StoredInvite = {
   inviterId: string | null;
   channelId: string | null;
   temporary: boolean;
+  /** Set when INVITE_DELETE arrived: the row is a tombstone kept to explain a used-up max-uses invite. */
   deletedAt: number | null;
 };
 
+/** The vanity URL's counter, for guilds with the VANITY_URL feature. */
+export type VanityState = { code: string | null; uses: number };
+
 export type StoredSnapshot = {
-  invites: StoredInvite[];
-  vanity: { code: string | null; uses: number } | null;
+  invites: InviteRecord[];
+  vanity: VanityState | null;
   /** When the baseline was taken; null if the guild was never fetched. */
   takenAt: number | null;
 };
@@ -51,7 +58,7 @@ export async function loadSnapshot(db: Db, guildId: string): Promise<StoredSnaps
   };
 }
 
-function row(guildId: string, invite: StoredInvite) {
+function row(guildId: string, invite: InviteRecord) {
   return {
     guildId,
     code: invite.code,
@@ -73,8 +80,8 @@ export async function saveBaseline(
   db: Db,
   guildId: string,
   snapshot: {
-    invites: StoredInvite[];
-    vanity: { code: string | null; uses: number } | null;
+    invites: InviteRecord[];
+    vanity: VanityState | null;
     takenAt: number;
   },
 ): Promise<void> {
@@ -123,7 +130,7 @@ export async function saveBaseline(
 export async function storeCreatedInvite(
   db: Db,
   guildId: string,
-  invite: StoredInvite,
+  invite: InviteRecord,
 ): Promise<void> {
   await db
     .insert(invites)

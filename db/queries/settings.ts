@@ -8,7 +8,7 @@ import {
   MAX_TEMPLATE_LENGTH,
   type TemplateKind,
   unknownPlaceholders,
-} from '../templates';
+} from '../shared/templates';
 
 export const DEFAULT_XP_PER_INVITE = 50;
 export const MAX_XP_PER_INVITE = 100_000;

@@ -1,20 +1,9 @@
 /** Types shared by the pure attribution modules. Times are epoch milliseconds of the gateway's clock. */
 
-/** One invite as the gateway knows it. `expiresAt`, `deletedAt`: epoch ms or null. */
-export type InviteRecord = {
-  code: string;
-  uses: number;
-  maxUses: number;
-  expiresAt: number | null;
-  inviterId: string | null;
-  channelId: string | null;
-  temporary: boolean;
-  /** Set when INVITE_DELETE arrived: the row is a tombstone kept to explain a used-up max-uses invite. */
-  deletedAt: number | null;
-};
+import type { InviteRecord, VanityState } from '../../db/queries/invites';
 
-/** The vanity URL's counter, for guilds with the VANITY_URL feature. */
-export type VanityState = { code: string | null; uses: number };
+// The invite and vanity shapes are the database's: one type from Discord to Postgres and back.
+export type { InviteRecord, VanityState };
 
 /** A complete answer of GET /guilds/{id}/invites (+ /vanity-url). */
 export type FetchedInvites = {

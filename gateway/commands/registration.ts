@@ -4,7 +4,7 @@
  * then cost one GET, not a PUT that resets Discord's command cache.
  */
 import type { API } from '@discordjs/core';
-import type { Logger } from '../../db/log';
+import type { Logger } from '../../db/shared/log';
 import { COMMAND_DEFINITIONS } from './definitions';
 
 /** The fields we define, in a stable form, so Discord's additions (ids, versions) do not count as changes. */

@@ -69,10 +69,50 @@ export const inviteDeleteSchema = z.object({
   code: z.string().min(1).max(64),
 });
 
+const commandOption = z.object({
+  name: z.string(),
+  type: z.number(),
+  value: z.unknown().optional(),
+});
+
+export const interactionSchema = z.object({
+  id: snowflake,
+  application_id: snowflake,
+  type: z.number(),
+  token: z.string().min(1),
+  guild_id: snowflake.optional(),
+  locale: z.string().optional(),
+  guild_locale: z.string().optional(),
+  member: z.object({ user: z.object({ id: snowflake }) }).optional(),
+  user: z.object({ id: snowflake }).optional(),
+  data: z
+    .object({
+      name: z.string(),
+      options: z
+        .array(commandOption.extend({ options: z.array(commandOption).optional() }))
+        .optional(),
+    })
+    .optional(),
+});
+
 export type GuildCreate = z.infer<typeof guildCreateSchema>;
-export type MemberAdd = z.infer<typeof memberAddSchema>;
-export type InviteCreate = z.infer<typeof inviteCreateSchema>;
 export type DiscordUser = z.infer<typeof userSchema>;
+export type Interaction = z.infer<typeof interactionSchema>;
+
+/** The dispatches we handle, by event name, with their validated payloads. */
+export const EVENT_SCHEMAS = {
+  GUILD_CREATE: guildCreateSchema,
+  GUILD_UPDATE: guildUpdateSchema,
+  GUILD_DELETE: guildDeleteSchema,
+  GUILD_MEMBER_ADD: memberAddSchema,
+  GUILD_MEMBER_REMOVE: memberRemoveSchema,
+  INVITE_CREATE: inviteCreateSchema,
+  INVITE_DELETE: inviteDeleteSchema,
+  INTERACTION_CREATE: interactionSchema,
+} as const;
+
+export type EventName = keyof typeof EVENT_SCHEMAS;
+export type EventPayloads = { [E in EventName]: z.infer<(typeof EVENT_SCHEMAS)[E]> };
 
 /** When an invite expires: `expires_at` if given, else created_at + max_age (0 = never). */
 export function inviteExpiry(invite: {

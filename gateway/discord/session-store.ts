@@ -7,7 +7,7 @@
 import type { SessionInfo } from '@discordjs/ws';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import type { Logger } from '../../db/log';
+import type { Logger } from '../../db/shared/log';
 import { gatewaySessions } from '../../db/schema';
 
 class Watermark {

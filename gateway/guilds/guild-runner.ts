@@ -5,7 +5,7 @@
  */
 import type { API } from '@discordjs/core';
 import type { Db } from '../../db/client';
-import type { Logger } from '../../db/log';
+import type { Logger } from '../../db/shared/log';
 import { markInviteDeleted, storeCreatedInvite } from '../../db/queries/invites';
 import { recordLeave, recordPendingJoin } from '../../db/queries/joins';
 import {

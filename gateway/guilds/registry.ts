@@ -112,6 +112,17 @@ export class GuildRegistry {
     return runner;
   }
 
+  /** Resolves when every guild's writes so far are done. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.idle()));
+  }
+
+  /** At shutdown: lets every guild finish its writes, then stops its timers and fetches. */
+  async stopAll(): Promise<void> {
+    await this.idle();
+    for (const runner of this.runners.values()) runner.stop();
+  }
+
   remove(guildId: string): void {
     this.runners.get(guildId)?.stop();
     this.runners.delete(guildId);

@@ -1,26 +1,28 @@
-/** Routes gateway dispatches to their handlers; a failing handler is logged and counted, never fatal. */
+/**
+ * Routes gateway dispatches to their handlers, doing for every event what they have in common:
+ * resume-point bookkeeping, payload validation (a malformed payload is counted and logged, never
+ * trusted), the guild runner lookup, and containment (a failing handler is logged and counted, never
+ * fatal).
+ */
 import type { GatewayDispatchPayload } from 'discord-api-types/v10';
+import { EVENT_SCHEMAS, type EventName } from '../discord/payloads';
 import type { SessionStore } from '../discord/session-store';
-import type { Handler, HandlerContext } from './context';
-import { onGuildCreate, onGuildDelete, onGuildUpdate } from './guilds';
-import { onInviteCreate, onInviteDelete } from './invites';
-import { onMemberAdd } from './member-add';
-import { onMemberRemove } from './member-remove';
+import {
+  rejectPayload,
+  type EventHandler,
+  type EventHandlers,
+  type HandlerContext,
+} from './context';
+import { guildHandlers } from './guilds';
+import { inviteHandlers } from './invites';
+import { memberHandlers } from './members';
 
-export const HANDLERS: Partial<Record<string, Handler>> = {
-  GUILD_CREATE: onGuildCreate,
-  GUILD_UPDATE: onGuildUpdate,
-  GUILD_DELETE: onGuildDelete,
-  GUILD_MEMBER_ADD: onMemberAdd,
-  GUILD_MEMBER_REMOVE: onMemberRemove,
-  INVITE_CREATE: onInviteCreate,
-  INVITE_DELETE: onInviteDelete,
-};
+export const HANDLERS: EventHandlers = { ...guildHandlers, ...memberHandlers, ...inviteHandlers };
 
 export function createDispatcher(
   ctx: HandlerContext,
   sessions: SessionStore,
-  handlers: Partial<Record<string, Handler>> = HANDLERS,
+  handlers: EventHandlers,
 ) {
   return (payload: GatewayDispatchPayload, shardId: number): void => {
     const finish = sessions.begin(shardId, payload.s);
@@ -31,18 +33,41 @@ export function createDispatcher(
         finish();
       }
     };
-    const handler = handlers[payload.t];
+    const event = payload.t as EventName;
+    const handler = Object.hasOwn(handlers, event)
+      ? (handlers[event] as EventHandler<unknown> | undefined)
+      : undefined;
     if (!handler) return done();
     const fail = (error: unknown) => {
-      ctx.metrics.badPayloads.inc({ event: payload.t, problem: 'handler_error' });
-      ctx.log.error({ err: error, event: payload.t, shardId }, 'gateway event handler failed');
+      ctx.metrics.badPayloads.inc({ event, problem: 'handler_error' });
+      ctx.log.error({ err: error, event, shardId }, 'gateway event handler failed');
       done();
     };
-    try {
-      const result = handler(ctx, payload.d, done);
-      if (result) result.catch(fail);
-    } catch (error) {
-      fail(error);
-    }
+    run(ctx, event, handler, payload.d, { receivedAt: ctx.now(), done }).catch(fail);
   };
+}
+
+async function run(
+  ctx: HandlerContext,
+  name: EventName,
+  handler: EventHandler<unknown>,
+  raw: unknown,
+  { receivedAt, done }: { receivedAt: number; done: () => void },
+): Promise<void> {
+  const parsed = (handler.schema ?? EVENT_SCHEMAS[name]).safeParse(raw);
+  if (!parsed.success) {
+    rejectPayload(ctx, name, 'malformed', { issues: parsed.error.issues.length });
+    done();
+    await handler.onMalformed?.(ctx, raw);
+    return;
+  }
+  const event = { data: parsed.data, receivedAt, done };
+  if (handler.scope !== 'guild') return handler.handle(ctx, event);
+  const guildId = handler.guildOf(parsed.data);
+  const runner = await ctx.registry.resolve(guildId);
+  if (!runner) {
+    if (handler.unknownGuild !== 'ignore') rejectPayload(ctx, name, 'unknown_guild', { guildId });
+    return done();
+  }
+  return handler.handle(ctx, event, runner);
 }

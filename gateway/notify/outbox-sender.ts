@@ -13,7 +13,7 @@
 import type { API } from '@discordjs/core';
 import { DiscordAPIError } from '@discordjs/rest';
 import type { Db } from '../../db/client';
-import type { Logger } from '../../db/log';
+import type { Logger } from '../../db/shared/log';
 import {
   claimDueMessages,
   markFailed,
@@ -25,10 +25,10 @@ import {
   setGroupNonce,
   type ClaimedMessage,
 } from '../../db/queries/outbox';
-import { MAX_MESSAGE_LENGTH } from '../../db/templates';
+import { MAX_MESSAGE_LENGTH } from '../../db/shared/templates';
 import type { Metrics } from '../ops/metrics';
 import { moreJoinsLine } from '../i18n';
-import type { MessageBody } from './render';
+import type { MessageBody } from '../../db/shared/render';
 
 /** Discord errors that a retry cannot fix. */
 const PERMANENT_CODES = new Set([
@@ -45,11 +45,6 @@ const MAX_LINES_PER_MESSAGE = 20;
 const KEEP_SENT_DAYS = 30;
 /** Rows claimed per run; also the most joins one summary message can stand for. */
 const CLAIM_LIMIT = 500;
-/**
- * A claimed row comes back after this long if its sender died. A second send after that is harmless
- * (same nonce), so short is fine; it only has to outlast one send including rate-limit waits.
- */
-const DEFAULT_LEASE_SECONDS = 60;
 
 type Send = {
   rows: ClaimedMessage[];
@@ -66,8 +61,12 @@ export type OutboxSenderOptions = {
   metrics: Metrics;
   shardCount: number;
   shardIds: readonly number[];
-  pollMs?: number;
-  leaseSeconds?: number;
+  pollMs: number;
+  /**
+   * A claimed row comes back after this long if its sender died. A second send after that is
+   * harmless (same nonce), so short is fine; it only has to outlast one send with rate-limit waits.
+   */
+  leaseSeconds: number;
 };
 
 export class OutboxSender {
@@ -83,7 +82,7 @@ export class OutboxSender {
   start(): void {
     const poll = () => {
       this.wake();
-      this.timer = setTimeout(poll, this.options.pollMs ?? 2000);
+      this.timer = setTimeout(poll, this.options.pollMs);
       this.timer.unref?.();
     };
     poll();
@@ -132,7 +131,7 @@ export class OutboxSender {
       try {
         const claimed = await claimDueMessages(this.options.db, {
           limit: CLAIM_LIMIT,
-          leaseSeconds: this.options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+          leaseSeconds: this.options.leaseSeconds,
           shardCount: this.options.shardCount,
           shardIds: this.options.shardIds,
         });

@@ -11,7 +11,7 @@ import { applyDecision } from '../../db/queries/joins';
 import { enqueueMessage } from '../../db/queries/outbox';
 import { getGuildSettings } from '../../db/queries/settings';
 import type { Output } from '../attribution/guild-attribution';
-import { renderInviterDm, renderLogMessage } from '../notify/render';
+import { renderInviterDm, renderLogMessage } from '../../db/shared/render';
 
 export type WrittenDecision = {
   memberId: string;

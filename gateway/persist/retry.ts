@@ -2,7 +2,7 @@
  * Database writes that must not be lost: retried with backoff until they succeed, so a Postgres
  * outage delays writes instead of dropping them. Each guild has one ordered chain of writes.
  */
-import type { Logger } from '../../db/log';
+import type { Logger } from '../../db/shared/log';
 
 const BACKOFF_MS = [200, 500, 1000, 2000, 5000, 10_000, 30_000];
 

@@ -4,7 +4,7 @@
  * written a second late costs nothing, a write per join during a raid would.
  */
 import type { Db } from '../../db/client';
-import type { Logger } from '../../db/log';
+import type { Logger } from '../../db/shared/log';
 import { upsertUsers, type UserProfile } from '../../db/queries/users';
 import type { DiscordUser } from '../discord/payloads';
 

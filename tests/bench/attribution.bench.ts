@@ -128,7 +128,7 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
     await storeGuild(db.handle.db, g.id, 'bench');
     await updateGuildSettings(db.handle.db, g.id, { logChannelId: g.log }, null);
   }
-  const gateway = await startGateway(simulatorGateway(sim, db.handle));
+  const gateway = await startGateway(...simulatorGateway(sim, db.handle));
   try {
     await until(
       () => world.guilds.every((g) => gateway.registry.get(g.id)?.state.isPrimed),

@@ -37,7 +37,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
   const db = await benchDatabase();
   await storeGuild(db.handle.db, guild.id, guild.name);
   await updateGuildSettings(db.handle.db, guild.id, { logChannelId: logChannel.id }, null);
-  const gateway = await startGateway(simulatorGateway(sim, db.handle));
+  const gateway = await startGateway(...simulatorGateway(sim, db.handle));
   const seconds = 20 * SCALE;
   log(
     `raid of ${RAID_PER_SECOND} joins/s for ${seconds} s with ${COMMANDS_PER_SECOND} commands/s, on ${db.label}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../dashboard/src/lib/server/config';
+import { parseConfig } from '../../dashboard/src/lib/server/config/parse';
 
 const complete = {
   DISCORD_CLIENT_ID: '123456789012345678',

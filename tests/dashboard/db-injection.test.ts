@@ -1,31 +1,44 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../db/client';
-import {
-  findMigrationsFolder,
-  getDbHandle,
-  setDashboardDb,
-} from '../../dashboard/src/lib/server/db';
+import { createDb, queryRows, type RequestWithDb } from '../../db/client';
+import { closeDashboardDb, dashboardDb, providedDb } from '../../dashboard/src/lib/server/db';
+import { parseConfig } from '../../dashboard/src/lib/server/config/parse';
+import { log } from '../../dashboard/src/lib/server/log';
+
+log.level = 'silent';
+
+const config = (() => {
+  const result = parseConfig({
+    DISCORD_CLIENT_ID: '123456789012345678',
+    DISCORD_CLIENT_SECRET: 'very-secret-client-secret',
+    DISCORD_TOKEN: 'bot.token.value-that-is-secret',
+    SESSION_SECRET: 'a-session-secret-with-enough-characters',
+    ORIGIN: 'https://dash.example.org',
+    PGLITE_DIR: 'memory://',
+  });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  return result.config;
+})();
 
 describe('dashboard database handle', () => {
-  const slot = globalThis as Record<symbol, unknown>;
-  const key = Symbol.for('invite-tracker.dashboard.db');
-  afterAll(() => {
-    delete slot[key];
-  });
+  afterAll(() => closeDashboardDb());
 
-  it('uses an injected handle (one process with the gateway on PGlite) instead of opening one', async () => {
+  it('uses the handle the hosting process passes with the request (one process with the gateway)', async () => {
     const handle = await createDb(undefined, { dataDir: 'memory://' });
-    setDashboardDb(handle);
-    expect(await getDbHandle()).toBe(handle);
-    // Through the global symbol, so the copy bundled into dashboard/build sees it too.
-    expect(slot[key]).toBe(handle);
+    const req: RequestWithDb = { db: handle };
+    expect(providedDb({ req })).toBe(handle);
+    expect(providedDb({ req: {} })).toBeUndefined();
+    expect(providedDb(undefined)).toBeUndefined();
     await handle.close();
   });
 
-  it('finds db/migrations from the module location', () => {
-    const folder = findMigrationsFolder();
-    expect(existsSync(join(folder, 'meta', '_journal.json'))).toBe(true);
+  it('opens its own handle once, migrated from db/migrations in the working directory', async () => {
+    const [a, b] = await Promise.all([dashboardDb(config), dashboardDb(config)]);
+    expect(a).toBe(b);
+    const rows = await queryRows<{ n: number }>(
+      a.db,
+      sql`select count(*)::int as n from information_schema.tables where table_name = 'member_joins'`,
+    );
+    expect(rows[0]?.n).toBe(1);
   });
 });

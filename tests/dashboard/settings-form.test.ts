@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../db/queries/settings';
-import { DEFAULT_TEMPLATES } from '../../db/templates';
+import { DEFAULT_TEMPLATES } from '../../db/shared/templates';
 import {
   formValuesFrom,
   readSettingsForm,

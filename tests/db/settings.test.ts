@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { getGuildSettings, updateGuildSettings } from '../../db/queries/settings';
-import { DEFAULT_TEMPLATES } from '../../db/templates';
+import { DEFAULT_TEMPLATES } from '../../db/shared/templates';
 import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const ADMIN = '300000000000000001';

@@ -10,15 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createDb } from '../../db/client';
-import { createLogger } from '../../db/log';
-import { migrate } from '../../db/migrate';
+import { openDatabase } from '../../db/migrate';
+import { createLogger } from '../../db/shared/log';
 import { excludeCode } from '../../db/queries/excluded-codes';
 import { upsertGuild } from '../../db/queries/guilds';
 import { updateGuildSettings } from '../../db/queries/settings';
-import { startGateway } from '../../gateway/app';
+import { startAllInOne } from '../../gateway/all-in-one';
 import { simulatorGateway } from '../helpers/simulator-gateway';
-import { serveDashboard } from '../../gateway/ops/serve-dashboard';
 import { ensureDashboardBuild } from '../helpers/dashboard-build';
 import { startSimulator } from '../sim';
 import { buildDemoWorld } from './world';
@@ -39,8 +37,7 @@ async function main(): Promise<void> {
 
   const dataDir = resolve(process.env.DEMO_DATA_DIR ?? join('data', 'demo'));
   rmSync(dataDir, { recursive: true, force: true });
-  const db = await createDb(undefined, { dataDir, log });
-  await migrate(db, { log });
+  const db = await openDatabase({ dataDir }, { log });
   await upsertGuild(db.db, {
     id: world.guildId,
     name: world.guildName,
@@ -68,8 +65,8 @@ async function main(): Promise<void> {
     ORIGIN: origin,
     SESSION_SECRET: randomBytes(32).toString('base64'),
   });
-  const web = await serveDashboard(db, port, '127.0.0.1');
-  const gateway = await startGateway(simulatorGateway(sim, db, { log }));
+  const [{ db: _db, log: _log, ...gateway }, hooks] = simulatorGateway(sim, db, { log });
+  const app = await startAllInOne({ db, log, gateway, hooks, web: { port, host: '127.0.0.1' } });
 
   say('');
   say(`Invite Tracker demo is running.`);
@@ -128,8 +125,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('\nStopping…');
     clearInterval(timer);
-    await gateway.stop({ resumable: false });
-    await web.close();
+    await app.stop({ resumable: false });
     await sim.close();
     await db.close();
     process.exit(0);

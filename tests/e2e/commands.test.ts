@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyDecision } from '../../db/queries/joins';
-import { dbCommandQueries } from '../../gateway/commands/interactions';
+import { dbCommandQueries } from '../../gateway/commands/queries';
 import { startGateway } from '../../gateway/app';
 import { decidedJoin, gatewayOptions, primed, startStack, type Stack } from './stack';
 
@@ -278,7 +278,7 @@ describe('/invites commands', () => {
     expect(JSON.stringify(registered)).toContain('"uebersicht"');
     expect(JSON.stringify(registered)).toContain('"overview"');
     await stack.gateway.stop({ resumable: false });
-    stack.gateway = await startGateway(gatewayOptions(sim, db));
+    stack.gateway = await startGateway(...gatewayOptions(sim, db));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(puts()).toBe(1);
     expect(
@@ -292,7 +292,7 @@ describe('/invites commands', () => {
     });
     await stack.gateway.stop({ resumable: false });
     stack.gateway = await startGateway(
-      gatewayOptions(stack.sim, stack.db, { devGuildId: '1400000000000000001' }),
+      ...gatewayOptions(stack.sim, stack.db, { devGuildId: '1400000000000000001' }),
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(stack.sim.commands('1400000000000000001').map((c) => c.name)).toEqual(['invites']);

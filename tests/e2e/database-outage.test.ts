@@ -4,6 +4,8 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DbHandle } from '../../db/client';
+import { openDatabase } from '../../db/migrate';
 import { startGateway, type RunningGateway } from '../../gateway/app';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { inviteRewards, memberJoins } from '../../db/schema';
@@ -23,8 +25,10 @@ describeWithPostgres('a Postgres outage mid-burst', () => {
   let db: TestDb | undefined;
   let proxy: TcpProxy | undefined;
   let gateway: RunningGateway | undefined;
+  let viaProxyDb: DbHandle | undefined;
   afterEach(async () => {
     await gateway?.stop({ resumable: false });
+    await viaProxyDb?.close();
     await proxy?.close();
     await sim?.close();
     await db?.dispose();
@@ -47,11 +51,8 @@ describeWithPostgres('a Postgres outage mid-burst', () => {
     await storeGuild(db.db, guild.id, guild.name);
     await updateGuildSettings(db.db, guild.id, { logChannelId: log.id }, null);
 
-    gateway = await startGateway({
-      ...gatewayOptions(sim, db),
-      db: undefined,
-      databaseUrl: viaProxy.toString(),
-    });
+    viaProxyDb = await openDatabase({ url: viaProxy.toString() });
+    gateway = await startGateway(...gatewayOptions(sim, db, { db: viaProxyDb }));
     await eventually(() => gateway!.registry.get(guild.id)?.state.isPrimed === true);
 
     const members = Array.from({ length: 16 }, (_, i) => sim!.createUser({ username: `m${i}` }));

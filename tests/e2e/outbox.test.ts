@@ -1,3 +1,4 @@
+import { DefaultGatewayOptions } from '../../gateway/options';
 import { API } from '@discordjs/core';
 import { REST } from '@discordjs/rest';
 import { eq, sql } from 'drizzle-orm';
@@ -28,6 +29,7 @@ describe('outbox sender', () => {
       shardCount: 1,
       shardIds: [0],
       pollMs: 50,
+      leaseSeconds: DefaultGatewayOptions.outboxLeaseSeconds,
     });
   });
   afterEach(async () => {

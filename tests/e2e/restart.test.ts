@@ -34,7 +34,7 @@ describe('restarts', () => {
     const carol = sim.createUser({ username: 'carol' });
     await sim.join(guild.id, carol.id, { code: invite.code });
 
-    stack.gateway = await startGateway(gatewayOptions(sim, db));
+    stack.gateway = await startGateway(...gatewayOptions(sim, db));
     await decidedJoin(stack, guild.id, carol.id);
     await eventually(() => sim.messages(log.id).length === 2);
     await stack.gateway.settled();
@@ -74,7 +74,7 @@ describe('restarts', () => {
     await sim.join(guild.id, dave.id, { code: invite.code });
     await new Promise((resolve) => setTimeout(resolve, 400)); // the session expires
 
-    stack.gateway = await startGateway(gatewayOptions(sim, db));
+    stack.gateway = await startGateway(...gatewayOptions(sim, db));
     expect(await decidedJoin(stack, guild.id, dave.id)).toMatchObject({
       outcome: 'exact',
       code: invite.code,

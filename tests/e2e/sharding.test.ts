@@ -44,7 +44,7 @@ describe('gateways with shard ranges', () => {
     const byShard = guildsOnBothShards(sim);
     for (const shard of [0, 1]) {
       gateways.push(
-        await startGateway(gatewayOptions(sim, db, { shardCount: 2, shardIds: [shard] })),
+        await startGateway(...gatewayOptions(sim, db, { shardCount: 2, shardIds: [shard] })),
       );
     }
     const [a, b] = gateways as [RunningGateway, RunningGateway];

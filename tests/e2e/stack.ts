@@ -4,11 +4,12 @@
  */
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/app';
+import { startGateway, type RunningGateway } from '../../gateway/app';
+import type { GatewayOptions, GatewayTestHooks } from '../../gateway/options';
 import { memberJoins } from '../../db/schema';
 import { startSimulator, type SimOptions, type Simulator } from '../sim';
 import { createTestDb, type DbKind, type TestDb } from '../helpers/db';
-import { simulatorGateway } from '../helpers/simulator-gateway';
+import { simulatorGateway, type TestGatewayOverrides } from '../helpers/simulator-gateway';
 
 export type Stack = {
   sim: Simulator;
@@ -21,13 +22,12 @@ export type Stack = {
 export function gatewayOptions(
   sim: Simulator,
   db: TestDb,
-  overrides: Partial<GatewayOptions> = {},
-): GatewayOptions {
+  overrides: TestGatewayOverrides = {},
+): [GatewayOptions, GatewayTestHooks] {
   return simulatorGateway(sim, db, {
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     rest: { offset: 0 },
     outboxPollMs: 100,
-    shutdownTimeoutMs: 5000,
     attribution: { settleMs: 100 },
     ...overrides,
   });
@@ -37,14 +37,14 @@ export async function startStack(
   options: {
     sim?: SimOptions;
     dbKind?: DbKind;
-    gateway?: Partial<GatewayOptions>;
+    gateway?: TestGatewayOverrides;
     setup?: (sim: Simulator) => void;
   } = {},
 ): Promise<Stack> {
   const sim = await startSimulator({ heartbeatIntervalMs: 1000, ...options.sim });
   options.setup?.(sim);
   const db = await createTestDb(options.dbKind ?? 'pglite');
-  const gateway = await startGateway(gatewayOptions(sim, db, options.gateway));
+  const gateway = await startGateway(...gatewayOptions(sim, db, options.gateway));
   return {
     sim,
     db,

@@ -1,24 +1,31 @@
 /**
- * startGateway options for a gateway talking to the Discord simulator: the production defaults of
- * gateway/env.ts (read from a minimal environment), a database handle, no identify spacing.
+ * startGateway's arguments for a gateway talking to the Discord simulator: the production defaults
+ * (configuration read from a minimal environment, as gateway/env.ts does), a database handle, no
+ * identify spacing. Use as `startGateway(...simulatorGateway(sim, db))`.
  */
 import { pino } from 'pino';
 import type { DbHandle } from '../../db/client';
-import type { GatewayOptions } from '../../gateway/app';
-import { readGatewayEnv } from '../../gateway/env';
+import { readGatewayConfig } from '../../gateway/env';
+import type { GatewayOptions, GatewayTestHooks } from '../../gateway/options';
 import type { Simulator } from '../sim';
+
+export type TestGatewayOverrides = Partial<GatewayOptions> & GatewayTestHooks;
 
 export function simulatorGateway(
   sim: Simulator,
   db: DbHandle,
-  overrides: Partial<GatewayOptions> = {},
-): GatewayOptions {
-  const env = readGatewayEnv({
+  overrides: TestGatewayOverrides = {},
+): [GatewayOptions, GatewayTestHooks] {
+  const { gateway } = readGatewayConfig({
     DISCORD_TOKEN: sim.token,
     DISCORD_APPLICATION_ID: sim.applicationId,
     DISCORD_API_BASE: sim.api,
     HEALTH_PORT: '0',
     HEALTH_HOST: '127.0.0.1',
   });
-  return { ...env, db, fastIdentify: true, log: pino({ level: 'silent' }), ...overrides };
+  const { fastIdentify = true, rest, handlers, commandQueries, ...options } = overrides;
+  return [
+    { ...gateway, db, log: pino({ level: 'silent' }), ...options },
+    { fastIdentify, rest, handlers, commandQueries },
+  ];
 }

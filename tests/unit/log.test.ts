@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { DiscordAPIError } from '@discordjs/rest';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { REDACT_PATHS, serializeError } from '../../db/log';
+import { REDACT_PATHS, serializeError } from '../../db/shared/log';
 
 function capture() {
   const lines: string[] = [];

@@ -1,5 +1,5 @@
 /** Turns stored joins into what the history page and the CSV show: labels and reason texts. */
-import { OUTCOME_LABELS, reasonText } from '$db/i18n';
+import { OUTCOME_LABELS, reasonText } from '$db/shared/texts';
 import type { HistoryRow } from '$db/queries/history';
 import type { Locale } from '$db/schema';
 import { RESOLVABLE_OUTCOMES } from '$db/queries/joins';

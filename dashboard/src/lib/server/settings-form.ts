@@ -15,7 +15,7 @@ import {
   MAX_TEMPLATE_LENGTH,
   unknownPlaceholders,
   type TemplateKind,
-} from '$db/templates';
+} from '$db/shared/templates';
 import type { MessageKey } from '$lib/i18n';
 
 export const TEMPLATE_FIELDS = {

@@ -4,7 +4,6 @@ import { deleteSessionCookie } from '$lib/server/auth/cookies';
 import { revokeToken } from '$lib/server/auth/oauth';
 import { invalidateSession } from '$lib/server/auth/session';
 import { getConfig } from '$lib/server/config';
-import { getDb } from '$lib/server/db';
 import { forgetUserGuilds } from '$lib/server/guild-access';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
@@ -14,7 +13,7 @@ export const POST: RequestHandler = async ({ cookies, locals }) => {
   if (locals.session) {
     const { id, discordToken } = locals.session;
     forgetUserGuilds(id);
-    await invalidateSession(await getDb(), id);
+    await invalidateSession(locals.db, id);
     revokeToken(config, discordToken).catch((err) =>
       log.warn(
         { err: err instanceof Error ? err.name : 'error' },

@@ -2,7 +2,6 @@
 import { error } from '@sveltejs/kit';
 import { presentGuildIds } from '$db/queries/guilds';
 import { getConfig } from '$lib/server/config';
-import { getDb } from '$lib/server/db';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
 import { requireUser } from '$lib/server/guard';
 import { canManageGuild, userGuilds } from '$lib/server/guild-access';
@@ -27,7 +26,7 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
     });
   } catch (err) {
     if (err instanceof DiscordAuthError) {
-      await invalidateSession(await getDb(), session.id);
+      await invalidateSession(locals.db, session.id);
       deleteSessionCookie(cookies, config.cookieSecure);
       redirect(303, '/login?next=/servers');
     }
@@ -35,7 +34,7 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
   }
   const managed = guilds.filter(canManageGuild);
   const present = await presentGuildIds(
-    await getDb(),
+    locals.db,
     managed.map((g) => g.id),
   );
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);

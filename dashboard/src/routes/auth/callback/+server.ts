@@ -14,7 +14,6 @@ import { exchangeCode, OAUTH_SCOPES } from '$lib/server/auth/oauth';
 import { createSession, deleteExpiredSessions, invalidateSession } from '$lib/server/auth/session';
 import { deriveTokenKey } from '$lib/server/auth/token-crypto';
 import { getConfig } from '$lib/server/config';
-import { getDb } from '$lib/server/db';
 import { fetchCurrentUser } from '$lib/server/discord/user-api';
 import { forgetUserGuilds } from '$lib/server/guild-access';
 import { log } from '$lib/server/log';
@@ -56,7 +55,7 @@ export const GET: RequestHandler = async ({ cookies, url, locals }) => {
     redirect(303, '/?login=failed');
   }
 
-  const db = await getDb();
+  const db = locals.db;
   await upsertUsers(db, [
     {
       id: user.id,

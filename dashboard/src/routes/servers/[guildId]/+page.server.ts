@@ -6,7 +6,6 @@ import { getLeaderboard } from '$db/queries/leaderboard';
 import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
-import { getDb } from '$lib/server/db';
 import { getBotApi } from '$lib/server/discord/bot-api';
 import { hasProblems } from '$lib/server/doctor';
 import { requireManager } from '$lib/server/guard';
@@ -15,7 +14,7 @@ import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   requireManager(locals);
-  const db = await getDb();
+  const db = locals.db;
   const guildId = params.guildId;
   const [guild, settings, summary, top, audit] = await Promise.all([
     getGuild(db, guildId),

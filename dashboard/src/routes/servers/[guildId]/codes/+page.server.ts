@@ -10,7 +10,6 @@ import {
 import { listStoredInvites } from '$db/queries/invites';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
-import { getDb } from '$lib/server/db';
 import { getBotApi } from '$lib/server/discord/bot-api';
 import { requireBotPresent, requireManager } from '$lib/server/guard';
 import { log } from '$lib/server/log';
@@ -18,7 +17,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   requireManager(locals);
-  const db = await getDb();
+  const db = locals.db;
   const [invites, excluded] = await Promise.all([
     listStoredInvites(db, params.guildId),
     listExcludedCodes(db, params.guildId),
@@ -57,7 +56,7 @@ async function setExcluded(
   code: string,
   exclude: boolean,
 ) {
-  const db = await getDb();
+  const db = locals.db;
   await requireBotPresent(db, locals, guildId);
   await db.transaction(async (tx) => {
     if (exclude) await excludeCode(tx, guildId, code, actorId);

@@ -1,7 +1,6 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
 import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
 import { cachedJoinsPerDay } from '$lib/server/chart-cache';
-import { getDb } from '$lib/server/db';
 import { requireManager } from '$lib/server/guard';
 import { historyFilter } from '$lib/server/history-filter';
 import { historySearch, parseHistoryQuery } from '$lib/server/history-query';
@@ -12,7 +11,7 @@ const PAGE_SIZE = 50;
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
   requireManager(locals);
-  const db = await getDb();
+  const db = locals.db;
   const query = parseHistoryQuery(url.searchParams);
   const filter = await historyFilter(db, params.guildId, query);
   const [page, count, chart] = await Promise.all([

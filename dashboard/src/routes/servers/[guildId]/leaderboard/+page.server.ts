@@ -1,7 +1,6 @@
 /** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway). */
 import { countLeaderboard, getLeaderboard } from '$db/queries/leaderboard';
 import { displayName } from '$db/queries/users';
-import { getDb } from '$lib/server/db';
 import { requireManager } from '$lib/server/guard';
 import type { PageServerLoad } from './$types';
 
@@ -9,7 +8,7 @@ const PAGE_SIZE = 25;
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
   requireManager(locals);
-  const db = await getDb();
+  const db = locals.db;
   const total = await countLeaderboard(db, params.guildId);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const requested = Number(url.searchParams.get('page') ?? '1');

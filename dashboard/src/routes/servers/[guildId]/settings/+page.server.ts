@@ -2,9 +2,12 @@
 import { fail } from '@sveltejs/kit';
 import { recordAudit } from '$db/queries/audit';
 import { getGuildSettings, MAX_XP_PER_INVITE, updateGuildSettings } from '$db/queries/settings';
-import { DEFAULT_TEMPLATES, MAX_TEMPLATE_LENGTH, TEMPLATE_PLACEHOLDERS } from '$db/templates';
+import {
+  DEFAULT_TEMPLATES,
+  MAX_TEMPLATE_LENGTH,
+  TEMPLATE_PLACEHOLDERS,
+} from '$db/shared/templates';
 import { getConfig } from '$lib/server/config';
-import { getDb } from '$lib/server/db';
 import { getBotApi, LOG_CHANNEL_TYPES } from '$lib/server/discord/bot-api';
 import { requireBotPresent, requireManager } from '$lib/server/guard';
 import { log } from '$lib/server/log';
@@ -34,7 +37,7 @@ async function logChannelOptions(guildId: string): Promise<ChannelOption[] | nul
 export const load: PageServerLoad = async ({ locals, params }) => {
   requireManager(locals);
   const [settings, channels] = await Promise.all([
-    getGuildSettings(await getDb(), params.guildId),
+    getGuildSettings(locals.db, params.guildId),
     logChannelOptions(params.guildId),
   ]);
   return {
@@ -53,7 +56,7 @@ export const actions: Actions = {
   save: async ({ locals, params, request }) => {
     const { user } = requireManager(locals);
     const guildId = params.guildId;
-    const db = await getDb();
+    const db = locals.db;
     await requireBotPresent(db, locals, guildId);
     const values = readSettingsForm(await request.formData());
     const [current, channels] = await Promise.all([

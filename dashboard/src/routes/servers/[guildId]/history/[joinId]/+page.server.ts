@@ -9,7 +9,6 @@ import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import type { Db } from '$db/client';
 import { forgetJoinsPerDay } from '$lib/server/chart-cache';
-import { getDb } from '$lib/server/db';
 import { requireManager } from '$lib/server/guard';
 import { joinView } from '$lib/server/history-view';
 import { log } from '$lib/server/log';
@@ -37,7 +36,7 @@ async function loadJoin(db: Db, guildId: string, raw: string, locale: 'de' | 'en
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   requireManager(locals);
-  const db = await getDb();
+  const db = locals.db;
   const join = await loadJoin(db, params.guildId, params.joinId, locals.locale);
   const options = await codeOptions(db, params.guildId, join.candidates ?? []);
   const names = await getUsers(
@@ -58,7 +57,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 export const actions: Actions = {
   resolve: async ({ locals, params, request }) => {
     const { user } = requireManager(locals);
-    const db = await getDb();
+    const db = locals.db;
     const guildId = params.guildId;
     const join = await loadJoin(db, guildId, params.joinId, locals.locale);
     const form = await request.formData();

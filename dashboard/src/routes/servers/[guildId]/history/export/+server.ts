@@ -1,6 +1,5 @@
 /** CSV export of the filtered join history (GET, read-only), streamed in batches. */
 import { exportJoins } from '$db/queries/history';
-import { getDb } from '$lib/server/db';
 import { CSV_BOM, csvLine } from '$lib/server/csv';
 import { requireManager } from '$lib/server/guard';
 import { historyFilter } from '$lib/server/history-filter';
@@ -30,7 +29,7 @@ const HEADER = [
 
 export const GET: RequestHandler = async ({ locals, params, url }) => {
   const { user } = requireManager(locals);
-  const db = await getDb();
+  const db = locals.db;
   const query = parseHistoryQuery(url.searchParams);
   const filter = await historyFilter(db, params.guildId, query);
   const locale = locals.locale;

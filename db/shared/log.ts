@@ -50,10 +50,11 @@ export function serializeError(error: unknown): Record<string, unknown> {
   return out;
 }
 
+/** A pino logger for one app; the level comes from the entry point's configuration (LOG_LEVEL). */
 export function createLogger(name: string, options: { level?: string } = {}): Logger {
   return pino({
     name,
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
   });

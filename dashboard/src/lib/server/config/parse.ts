@@ -1,12 +1,13 @@
 /**
- * The dashboard's configuration, read from the environment once and validated as a whole: every
- * problem is reported at once, naming the variable, never its value (several are secrets).
+ * The dashboard's configuration, validated as a whole (pure: config/index.ts reads the environment):
+ * every problem is reported at once, naming the variable, never its value (several are secrets).
  */
+import type { DatabaseSettings } from '$db/migrate';
 
 export type DashboardConfig = {
-  databaseUrl: string | undefined;
-  /** PGlite data directory when DATABASE_URL is unset (default ./data/pglite). */
-  pgliteDir: string | undefined;
+  /** Postgres (DATABASE_URL, DATABASE_POOLED) or PGlite (PGLITE_DIR); MIGRATIONS_DIR. */
+  database: DatabaseSettings;
+  logLevel: string;
   clientId: string;
   clientSecret: string;
   botToken: string;
@@ -32,6 +33,7 @@ export const DEFAULT_AUTHORIZE_URL = 'https://discord.com/oauth2/authorize';
 export const MIN_SESSION_SECRET_LENGTH = 32;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 function url(value: string | undefined): URL | null {
   if (!value) return null;
@@ -112,14 +114,30 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     } else guildCacheSeconds = n;
   }
 
+  const logLevel = value('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
+  }
+  const pooled = value('DATABASE_POOLED');
+  if (pooled !== undefined && !['true', 'false', '1', '0'].includes(pooled)) {
+    problems.push('DATABASE_POOLED must be true or false');
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   const base = apiBaseRaw.replace(/\/+$/, '');
   const originText = origin!.origin;
   return {
     ok: true,
     config: {
-      databaseUrl: value('DATABASE_URL'),
-      pgliteDir: value('PGLITE_DIR'),
+      database: {
+        url: value('DATABASE_URL'),
+        dataDir: value('PGLITE_DIR'),
+        pooled: pooled === 'true' || pooled === '1',
+        // The bundled dashboard cannot find db/migrations from its own location: by default it is
+        // read from the working directory, the repository root (npm run start:web, the image).
+        migrationsFolder: value('MIGRATIONS_DIR') ?? 'db/migrations',
+      },
+      logLevel,
       clientId,
       clientSecret,
       botToken,
@@ -134,22 +152,4 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       guildCacheSeconds,
     },
   };
-}
-
-let cached: ConfigResult | null = null;
-
-/** The process's configuration (parsed once from process.env). */
-export function getConfigResult(): ConfigResult {
-  cached ??= parseConfig(process.env);
-  return cached;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-export function getConfig(): DashboardConfig {
-  const result = getConfigResult();
-  if (!result.ok) throw new ConfigError(`dashboard configuration: ${result.problems.join('; ')}`);
-  return result.config;
 }

@@ -3,7 +3,7 @@
  * log lines for undecided joins, /invites wer) and the dashboard (join history). Placeholders:
  * {codes} (candidate codes), {inviter} (a mention), {code}.
  */
-import type { JoinOutcome, Locale } from './schema';
+import type { JoinOutcome, Locale } from '../schema';
 
 export const OUTCOME_LABELS: Record<Locale, Record<JoinOutcome, string>> = {
   de: {

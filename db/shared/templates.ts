@@ -3,7 +3,7 @@
  * messages, DMs) and the dashboard (live preview). Admins may edit templates per guild; placeholders
  * are `{name}` and unknown placeholders are left as typed, so a typo is visible rather than silent.
  */
-import type { Locale } from './schema';
+import type { Locale } from '../schema';
 
 export type TemplateKind = 'log' | 'logUndecided' | 'dm';
 

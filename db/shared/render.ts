@@ -5,10 +5,10 @@
  * those users: a member called "@everyone", a template with "<@&role>" or a guild name with
  * "@here" pings nobody else.
  */
-import type { GuildSettings } from '../../db/queries/settings';
-import type { JoinCandidate, JoinOutcome, Locale } from '../../db/schema';
-import { reasonText } from '../../db/i18n';
-import { MAX_MESSAGE_LENGTH, renderTemplate } from '../../db/templates';
+import type { GuildSettings } from '../queries/settings';
+import type { JoinCandidate, JoinOutcome, Locale } from '../schema';
+import { reasonText } from './texts';
+import { MAX_MESSAGE_LENGTH, renderTemplate } from './templates';
 
 export type MessageBody = {
   content: string;

@@ -1,0 +1,134 @@
+/**
+ * The parts app.ts composes, one builder each, so the composition reads in one screen. Builders take
+ * the resolved options and the parts they depend on; none starts anything the lifecycle does not stop.
+ */
+import type { API } from '@discordjs/core';
+import { registerCommands } from './commands/registration';
+import { createInteractionHandler } from './commands/interactions';
+import { dbCommandQueries } from './commands/queries';
+import type { ShardPlan } from './discord/rest';
+import type { SendClock } from './discord/send-clock';
+import type { SessionStore } from './discord/session-store';
+import { Shards } from './discord/shards';
+import { FetchQueue } from './guilds/fetch-queue';
+import { GuildRegistry } from './guilds/registry';
+import { createDispatcher, HANDLERS } from './handlers/dispatch';
+import { OutboxSender } from './notify/outbox-sender';
+import { startHealthServer } from './ops/health';
+import type { Lifecycle } from './ops/lifecycle';
+import type { Metrics } from './ops/metrics';
+import type { GatewayTestHooks, ResolvedGatewayOptions } from './options';
+import type { UserDirectory } from './persist/user-directory';
+
+type Common = { api: API; metrics: Metrics };
+
+/** What READY tells us about ourselves. */
+export type BotIdentity = { userId: string | null };
+
+export function buildOutbox(options: ResolvedGatewayOptions, c: Common, plan: ShardPlan) {
+  return new OutboxSender({
+    ...c,
+    ...plan,
+    db: options.db.db,
+    log: options.log,
+    pollMs: options.outboxPollMs,
+    leaseSeconds: options.outboxLeaseSeconds,
+  });
+}
+
+export function buildRegistry(
+  options: ResolvedGatewayOptions,
+  c: Common & { sendClock: SendClock; outbox: OutboxSender; life: Lifecycle },
+) {
+  return new GuildRegistry({
+    api: c.api,
+    metrics: c.metrics,
+    sendClock: c.sendClock,
+    log: options.log,
+    db: options.db.db,
+    config: options.attribution,
+    fetchQueue: new FetchQueue(options.fetchConcurrency),
+    now: Date.now,
+    onMessagesQueued: () => c.outbox.wake(),
+    isStopping: () => c.life.stopping,
+  });
+}
+
+/** Gateway events → handlers (slash commands included), through the common dispatcher. */
+export function buildDispatcher(
+  options: ResolvedGatewayOptions,
+  hooks: GatewayTestHooks,
+  c: Common & { registry: GuildRegistry; users: UserDirectory; sessions: SessionStore },
+  identity: BotIdentity,
+) {
+  const ctx = {
+    api: c.api,
+    metrics: c.metrics,
+    registry: c.registry,
+    users: c.users,
+    db: options.db.db,
+    log: options.log,
+    now: Date.now,
+    botUserId: () => identity.userId,
+    downtimeMemberScanLimit: options.downtimeMemberScanLimit,
+  };
+  const interactions = createInteractionHandler({
+    ...ctx,
+    queries: hooks.commandQueries ?? dbCommandQueries(ctx.db),
+    deferAfterMs: options.commandDeferAfterMs,
+  });
+  return createDispatcher(ctx, c.sessions, {
+    ...HANDLERS,
+    INTERACTION_CREATE: interactions,
+    ...hooks.handlers,
+  });
+}
+
+export function buildShards(
+  options: ResolvedGatewayOptions,
+  hooks: GatewayTestHooks,
+  c: Common & {
+    rest: ConstructorParameters<typeof Shards>[0]['rest'];
+    plan: ShardPlan;
+    sessions: SessionStore;
+    life: Lifecycle;
+    dispatch: ReturnType<typeof createDispatcher>;
+  },
+  identity: BotIdentity,
+) {
+  let registered = false;
+  return new Shards({
+    token: options.token,
+    log: options.log,
+    onFatal: options.onFatal,
+    rest: c.rest,
+    plan: c.plan,
+    sessions: c.sessions,
+    metrics: c.metrics,
+    fastIdentify: hooks.fastIdentify,
+    isStopping: () => c.life.stopping,
+    onDispatch: c.dispatch,
+    onReady: ({ userId, applicationId }, shardId) => {
+      identity.userId = userId;
+      // One process registers the commands: the one running shard 0, once.
+      if (shardId !== 0 || registered) return;
+      registered = true;
+      const id = options.applicationId ?? applicationId;
+      registerCommands(c.api, id, options.devGuildId, options.log).catch((err: unknown) =>
+        options.log.error({ err }, 'could not register slash commands'),
+      );
+    },
+  });
+}
+
+export function buildHealth(
+  options: ResolvedGatewayOptions,
+  metrics: Metrics,
+  shards: Shards,
+  registry: GuildRegistry,
+) {
+  return startHealthServer(options.healthPort, options.healthHost, metrics.registry, {
+    ready: () => shards.ready,
+    detail: () => ({ shards: shards.status(), guilds: registry.size }),
+  });
+}

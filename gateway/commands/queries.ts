@@ -1,0 +1,18 @@
+/** The database reads the commands need; replaceable in tests (e.g. by slow ones). */
+import type { Db } from '../../db/client';
+import { latestJoinOf } from '../../db/queries/joins';
+import { getInviterStanding, getLeaderboard } from '../../db/queries/leaderboard';
+
+export type CommandQueries = {
+  leaderboard: (guildId: string) => ReturnType<typeof getLeaderboard>;
+  standing: (guildId: string, userId: string) => ReturnType<typeof getInviterStanding>;
+  latestJoin: (guildId: string, memberId: string) => ReturnType<typeof latestJoinOf>;
+};
+
+export function dbCommandQueries(db: Db): CommandQueries {
+  return {
+    leaderboard: (guildId) => getLeaderboard(db, guildId, { limit: 10 }),
+    standing: (guildId, userId) => getInviterStanding(db, guildId, userId),
+    latestJoin: (guildId, memberId) => latestJoinOf(db, guildId, memberId),
+  };
+}

@@ -1,0 +1,31 @@
+/** The interface every /invites subcommand implements; interactions.ts looks them up by name. */
+import type { APIApplicationCommandSubcommandOption } from 'discord-api-types/v10';
+import type { Locale } from '../../db/schema';
+import type { Interaction } from '../discord/payloads';
+import type { GuildRegistry } from '../guilds/registry';
+import type { CommandQueries } from './queries';
+import type { ReplyBody } from './reply';
+
+export type SubcommandInput = {
+  locale: Locale;
+  guildId: string;
+  /** Who used the command. */
+  userId: string;
+  options: NonNullable<NonNullable<Interaction['data']>['options']>[number]['options'];
+  registry: GuildRegistry;
+  queries: CommandQueries;
+  now: number;
+};
+
+export type Subcommand = {
+  /** As registered with Discord (German, with English localizations). */
+  definition: APIApplicationCommandSubcommandOption;
+  /** Only the user who asked sees the answer. */
+  ephemeral: boolean;
+  /** The answer (may read the database: the reply defers when it is slow). */
+  run: (input: SubcommandInput) => ReplyBody | Promise<ReplyBody>;
+};
+
+export const en = (value: string) => ({ 'en-US': value, 'en-GB': value });
+
+export const EMBED_COLOR = 0x5865f2;

@@ -1,0 +1,49 @@
+/**
+ * The REST client (@discordjs/rest, with @discordjs/core's typed API on top) and the shard plan from
+ * GET /gateway/bot. A rejected token is a fatal start error with what to do about it.
+ */
+import { API } from '@discordjs/core';
+import { DiscordAPIError, REST, type RESTOptions } from '@discordjs/rest';
+import type { APIGatewayBotInfo } from 'discord-api-types/v10';
+import type { Metrics } from '../ops/metrics';
+import { FATAL_GATEWAY_ERRORS, FatalGatewayError } from './shards';
+import type { SendClock } from './send-clock';
+
+export function createRest(
+  options: { token: string; apiBase: string },
+  metrics: Metrics,
+  sendClock: SendClock,
+  overrides: Partial<RESTOptions> = {},
+): { rest: REST; api: API } {
+  const rest = new REST({
+    api: options.apiBase,
+    version: '10',
+    makeRequest: sendClock.makeRequest,
+    ...overrides,
+  }).setToken(options.token);
+  rest.on('rateLimited', (info) => metrics.rateLimited.inc({ route: info.route }));
+  return { rest, api: new API(rest) };
+}
+
+export type ShardPlan = { shardCount: number; shardIds: number[] };
+
+/** The shards this process runs: as configured, else Discord's recommended count, all of them. */
+export async function planShards(
+  rest: REST,
+  options: { shardCount: number | null; shardIds: number[] | null },
+): Promise<ShardPlan> {
+  let info: APIGatewayBotInfo;
+  try {
+    info = (await rest.get('/gateway/bot')) as APIGatewayBotInfo;
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.status === 401) {
+      throw new FatalGatewayError(FATAL_GATEWAY_ERRORS['Authentication failed']!);
+    }
+    throw error;
+  }
+  const shardCount = options.shardCount ?? info.shards;
+  return {
+    shardCount,
+    shardIds: options.shardIds ?? Array.from({ length: shardCount }, (_, i) => i),
+  };
+}
