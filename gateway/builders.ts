@@ -7,6 +7,7 @@ import { registerCommands } from './commands/registration';
 import { createInteractionHandler } from './commands/interactions';
 import { dbCommandQueries } from './commands/queries';
 import type { ShardPlan } from './discord/rest';
+import { withRetries } from './discord/retry';
 import type { SendClock } from './discord/send-clock';
 import type { SessionStore } from './discord/session-store';
 import { Shards } from './discord/shards';
@@ -21,6 +22,8 @@ import type { GatewayTestHooks, ResolvedGatewayOptions } from './options';
 import type { UserDirectory } from './persist/user-directory';
 
 type Common = { api: API; metrics: Metrics };
+
+const REGISTER_RETRIES = { attempts: 6, baseMs: 1000, capMs: 30_000 };
 
 /** What READY tells us about ourselves. */
 export type BotIdentity = { userId: string | null };
@@ -114,9 +117,10 @@ export function buildShards(
       if (shardId !== 0 || registered) return;
       registered = true;
       const id = options.applicationId ?? applicationId;
-      registerCommands(c.api, id, options.devGuildId, options.log).catch((err: unknown) =>
-        options.log.error({ err }, 'could not register slash commands'),
-      );
+      withRetries(
+        () => registerCommands(c.api, id, options.devGuildId, options.log),
+        REGISTER_RETRIES,
+      ).catch((err: unknown) => options.log.error({ err }, 'could not register slash commands'));
     },
   });
 }

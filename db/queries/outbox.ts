@@ -36,6 +36,7 @@ export type ClaimedMessage = {
   nonce: string;
   groupNonce: string | null;
   attempts: number;
+  createdAt: Date;
 };
 
 /**
@@ -55,6 +56,7 @@ export async function claimDueMessages(
     nonce: string;
     group_nonce: string | null;
     attempts: number;
+    created_at: string | Date;
   }>(
     db,
     sql`update ${outbox} set attempts = attempts + 1,
@@ -65,7 +67,7 @@ export async function claimDueMessages(
             and ${onShards(outbox.guildId, options.shardCount, options.shardIds)}
           order by id limit ${options.limit}
           for update skip locked)
-        returning id, guild_id, kind, target_id, body, nonce, group_nonce, attempts`,
+        returning id, guild_id, kind, target_id, body, nonce, group_nonce, attempts, created_at`,
   );
   return rows
     .map((r) => ({
@@ -77,6 +79,7 @@ export async function claimDueMessages(
       nonce: r.nonce,
       groupNonce: r.group_nonce,
       attempts: r.attempts,
+      createdAt: new Date(r.created_at),
     }))
     .sort((a, b) => a.id - b.id);
 }
@@ -127,12 +130,24 @@ export async function markFailed(db: Db, ids: readonly number[], error: string):
     .where(inArray(outbox.id, [...ids]));
 }
 
-export async function outboxBacklog(db: Db): Promise<number> {
+/** Messages of the given shards waiting to be sent, and how long the oldest has waited. */
+export async function outboxBacklog(
+  db: Db,
+  options: { shardCount: number; shardIds: readonly number[] },
+): Promise<{ count: number; oldestAgeSeconds: number }> {
   const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+    .select({
+      n: sql<number>`count(*)::int`,
+      age: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
+    })
     .from(outbox)
-    .where(eq(outbox.status, 'pending'));
-  return Number(row?.n ?? 0);
+    .where(
+      and(
+        eq(outbox.status, 'pending'),
+        onShards(outbox.guildId, options.shardCount, options.shardIds),
+      ),
+    );
+  return { count: Number(row?.n ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.age ?? 0)) };
 }
 
 /**

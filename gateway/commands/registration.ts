@@ -62,11 +62,7 @@ export async function registerCommands(
     return 'unchanged';
   }
   if (devGuildId)
-    await api.applicationCommands.bulkOverwriteGuildCommands(
-      applicationId,
-      devGuildId,
-      COMMAND_DEFINITIONS,
-    );
+    await api.applicationCommands.bulkOverwriteGuildCommands(applicationId, devGuildId, body);
   else
     await api.applicationCommands.bulkOverwriteGlobalCommands(applicationId, COMMAND_DEFINITIONS);
   log.info({ scope: devGuildId ? `guild ${devGuildId}` : 'global' }, 'registered slash commands');

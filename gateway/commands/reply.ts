@@ -7,6 +7,7 @@ import type { API } from '@discordjs/core';
 import { MessageFlags, type APIEmbed } from 'discord-api-types/v10';
 import type { Locale } from '../../db/schema';
 import type { Interaction } from '../discord/payloads';
+import { withRetries } from '../discord/retry';
 import { text, type TextKey } from '../i18n';
 import type { Metrics } from '../ops/metrics';
 
@@ -36,6 +37,10 @@ export type Reply = {
   command: string;
 };
 
+/** Discord gives 3 seconds to answer: one quick second try after a 5xx or network error. */
+const oneRetry = <T>(task: () => Promise<T>) =>
+  withRetries(task, { attempts: 2, baseMs: 200, capMs: 200 });
+
 export async function reply(deps: ReplyDeps, options: Reply): Promise<void> {
   const { interaction, locale, command } = options;
   const flags = options.ephemeral ? MessageFlags.Ephemeral : undefined;
@@ -52,15 +57,21 @@ export async function reply(deps: ReplyDeps, options: Reply): Promise<void> {
   const first = await Promise.race([outcome, late]);
   clearTimeout(timer);
   if (first === 'late') {
-    await deps.api.interactions.defer(interaction.id, interaction.token, flags ? { flags } : {});
+    await oneRetry(() =>
+      deps.api.interactions.defer(interaction.id, interaction.token, flags ? { flags } : {}),
+    );
     const { body, failed } = await outcome;
-    await deps.api.interactions.editReply(interaction.application_id, interaction.token, body);
+    await oneRetry(() =>
+      deps.api.interactions.editReply(interaction.application_id, interaction.token, body),
+    );
     deps.metrics.commands.inc({ command, result: failed ? 'error' : 'deferred' });
     return;
   }
-  await deps.api.interactions.reply(interaction.id, interaction.token, {
-    ...first.body,
-    ...(flags ? { flags } : {}),
-  });
+  await oneRetry(() =>
+    deps.api.interactions.reply(interaction.id, interaction.token, {
+      ...first.body,
+      ...(flags ? { flags } : {}),
+    }),
+  );
   deps.metrics.commands.inc({ command, result: first.failed ? 'error' : 'ok' });
 }

@@ -3,9 +3,12 @@ import type { API } from '@discordjs/core';
 import { DiscordAPIError } from '@discordjs/rest';
 import type { FetchedInvites } from '../attribution/types';
 import { inviteExpiry } from './payloads';
+import { withRetries } from './retry';
 
 /** Discord error codes meaning "the bot may not read this" (Missing Access, Missing Permissions). */
 const FORBIDDEN_CODES = new Set([50001, 50013]);
+/** Reads that attribution waits for: a few quick tries before the caller's own fallback. */
+const READ_RETRIES = { attempts: 4, baseMs: 250, capMs: 2000 };
 /** Audit-log action type of an invite deletion. */
 const INVITE_DELETE_ACTION = 42;
 
@@ -16,20 +19,25 @@ export function isForbidden(error: unknown): boolean {
   );
 }
 
-/** The guild's invites and (for VANITY_URL guilds) the vanity counter, as one snapshot. */
+/**
+ * The guild's invites and (for VANITY_URL guilds) the vanity counter, as one snapshot. A 5xx gets a
+ * few quick tries here; past them the attribution engine's own, slower schedule takes over.
+ */
 export async function fetchInvites(
   api: API,
   guildId: string,
   hasVanity: boolean,
 ): Promise<FetchedInvites> {
   const [list, vanity] = await Promise.all([
-    api.guilds.getInvites(guildId),
+    withRetries(() => api.guilds.getInvites(guildId), READ_RETRIES),
     hasVanity
-      ? api.guilds.getVanityURL(guildId).catch((error: unknown) => {
-          // 50020: the guild lost the feature; no vanity to compare.
-          if (error instanceof DiscordAPIError && error.code === 50020) return null;
-          throw error;
-        })
+      ? withRetries(() => api.guilds.getVanityURL(guildId), READ_RETRIES).catch(
+          (error: unknown) => {
+            // 50020: the guild lost the feature; no vanity to compare.
+            if (error instanceof DiscordAPIError && error.code === 50020) return null;
+            throw error;
+          },
+        )
       : Promise.resolve(null),
   ]);
   return {
@@ -52,10 +60,10 @@ export async function fetchRevokedCodes(
   guildId: string,
   codes: readonly string[],
 ): Promise<Set<string>> {
-  const log = await api.guilds.getAuditLogs(guildId, {
-    action_type: INVITE_DELETE_ACTION,
-    limit: 100,
-  });
+  const log = await withRetries(
+    () => api.guilds.getAuditLogs(guildId, { action_type: INVITE_DELETE_ACTION, limit: 100 }),
+    READ_RETRIES,
+  );
   const wanted = new Set(codes);
   const revoked = new Set<string>();
   for (const entry of log.audit_log_entries) {
@@ -87,7 +95,10 @@ export async function listMembersJoinedSince(
   const found: ListedMember[] = [];
   let after: string | undefined;
   for (let read = 0; read < limit;) {
-    const page = await api.guilds.getMembers(guildId, { limit: 1000, ...(after ? { after } : {}) });
+    const page = await withRetries(
+      () => api.guilds.getMembers(guildId, { limit: 1000, ...(after ? { after } : {}) }),
+      READ_RETRIES,
+    );
     read += page.length;
     for (const member of page) {
       if (member.user && Date.parse(member.joined_at ?? '') >= since) {

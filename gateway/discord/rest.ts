@@ -7,7 +7,10 @@ import { DiscordAPIError, REST, type RESTOptions } from '@discordjs/rest';
 import type { APIGatewayBotInfo } from 'discord-api-types/v10';
 import type { Metrics } from '../ops/metrics';
 import { FATAL_GATEWAY_ERRORS, FatalGatewayError } from './shards';
+import { withRetries } from './retry';
 import type { SendClock } from './send-clock';
+
+const START_RETRIES = { attempts: 5, baseMs: 500, capMs: 5000 };
 
 export function createRest(
   options: { token: string; apiBase: string },
@@ -18,6 +21,8 @@ export function createRest(
   const rest = new REST({
     api: options.apiBase,
     version: '10',
+    // Callers retry (retry.ts): one layer, with jitter, instead of four tries per attempt of ours.
+    retries: 0,
     makeRequest: sendClock.makeRequest,
     ...overrides,
   }).setToken(options.token);
@@ -34,7 +39,7 @@ export async function planShards(
 ): Promise<ShardPlan> {
   let info: APIGatewayBotInfo;
   try {
-    info = (await rest.get('/gateway/bot')) as APIGatewayBotInfo;
+    info = (await withRetries(() => rest.get('/gateway/bot'), START_RETRIES)) as APIGatewayBotInfo;
   } catch (error) {
     if (error instanceof DiscordAPIError && error.status === 401) {
       throw new FatalGatewayError(FATAL_GATEWAY_ERRORS['Authentication failed']!);

@@ -8,7 +8,9 @@
  *   summarising the rest ("… und 180 weitere Beitritte"). The grouping is stored before sending, so
  *   a retry resends exactly the same message.
  * - Failures Discord will never accept (closed DMs 50007, missing permissions, unknown channel)
- *   are recorded and not retried; others back off exponentially.
+ *   are recorded and not retried. Others are retried here, the only retry layer (the REST client
+ *   does not retry): capped exponential backoff with full jitter, half a minute at most between
+ *   tries of a log line, until the message is a day old.
  */
 import type { API } from '@discordjs/core';
 import { DiscordAPIError } from '@discordjs/rest';
@@ -29,6 +31,7 @@ import { MAX_MESSAGE_LENGTH } from '../../db/shared/templates';
 import type { Metrics } from '../ops/metrics';
 import { moreJoinsLine } from '../i18n';
 import type { MessageBody } from '../../db/shared/render';
+import { backoffMs, type Backoff } from '../discord/retry';
 
 /** Discord errors that a retry cannot fix. */
 const PERMANENT_CODES = new Set([
@@ -39,7 +42,13 @@ const PERMANENT_CODES = new Set([
   10013, // Unknown User
   50035, // Invalid Form Body
 ]);
-const MAX_ATTEMPTS = 12;
+/** Between tries: a log line should appear soon after Discord recovers; a DM can wait longer. */
+const BACKOFF: Record<'log' | 'dm', Backoff> = {
+  log: { baseMs: 1000, capMs: 30_000 },
+  dm: { baseMs: 2000, capMs: 300_000 },
+};
+/** A message still unsent after this long is given up (it would only confuse as news). */
+const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 const MAX_LINES_PER_MESSAGE = 20;
 /** Sent and failed messages are kept this long (for inspection), then pruned. */
 const KEEP_SENT_DAYS = 30;
@@ -139,7 +148,9 @@ export class OutboxSender {
           await Promise.all((await this.plan(claimed)).map((send) => this.send(send)));
           this.again = true;
         }
-        this.options.metrics.outboxBacklog.set(await outboxBacklog(this.options.db));
+        const backlog = await outboxBacklog(this.options.db, this.options);
+        this.options.metrics.outboxBacklog.set(backlog.count);
+        this.options.metrics.outboxBacklogAge.set(backlog.oldestAgeSeconds);
       } catch (error) {
         this.options.log.warn({ err: error }, 'outbox run failed; will retry');
         return;
@@ -221,7 +232,9 @@ export class OutboxSender {
       const code = error instanceof DiscordAPIError ? Number(error.code) : null;
       const reason = error instanceof Error ? error.message : String(error);
       const attempts = Math.max(...send.rows.map((r) => r.attempts));
-      if ((code !== null && PERMANENT_CODES.has(code)) || attempts >= MAX_ATTEMPTS) {
+      const oldest = Math.min(...send.rows.map((r) => r.createdAt.getTime()));
+      const tooOld = Date.now() - oldest > GIVE_UP_AFTER_MS;
+      if ((code !== null && PERMANENT_CODES.has(code)) || tooOld) {
         await markFailed(db, ids, reason);
         metrics.outboxSent.inc({ kind: send.kind, result: 'failed' }, ids.length);
         log.warn(
@@ -229,7 +242,7 @@ export class OutboxSender {
           'message could not be delivered; not retrying',
         );
       } else {
-        const delay = Math.min(600, 2 ** attempts);
+        const delay = backoffMs(attempts - 1, BACKOFF[send.kind]) / 1000;
         await markRetry(db, ids, delay, reason);
         metrics.outboxSent.inc({ kind: send.kind, result: 'retry' }, ids.length);
         log.warn(

@@ -41,6 +41,11 @@ export function createMetrics() {
       help: 'Outbox messages waiting to be sent',
       registers: [registry],
     }),
+    outboxBacklogAge: new Gauge({
+      name: 'invite_tracker_outbox_backlog_age_seconds',
+      help: 'How long the oldest message waiting to be sent has waited',
+      registers: [registry],
+    }),
     dbRetries: new Counter({
       name: 'invite_tracker_db_retries_total',
       help: 'Database writes retried after an error',

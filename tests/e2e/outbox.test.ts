@@ -1,13 +1,14 @@
-import { DefaultGatewayOptions } from '../../gateway/options';
-import { API } from '@discordjs/core';
-import { REST } from '@discordjs/rest';
+import type { API } from '@discordjs/core';
 import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueMessage } from '../../db/queries/outbox';
 import { outbox } from '../../db/schema';
+import { createRest } from '../../gateway/discord/rest';
+import { SendClock } from '../../gateway/discord/send-clock';
 import { OutboxSender } from '../../gateway/notify/outbox-sender';
-import { createMetrics } from '../../gateway/ops/metrics';
+import { createMetrics, type Metrics } from '../../gateway/ops/metrics';
+import { DefaultGatewayOptions } from '../../gateway/options';
 import { createTestDb, type TestDb, storeGuild } from '../helpers/db';
 import { startSimulator, type Simulator } from '../sim';
 import { eventually, logLines } from './stack';
@@ -17,15 +18,20 @@ describe('outbox sender', () => {
   let db: TestDb;
   let sender: OutboxSender;
   let api: API;
+  let metrics: Metrics;
   beforeEach(async () => {
     sim = await startSimulator();
     db = await createTestDb('pglite');
-    api = new API(new REST({ api: sim.api, offset: 0 }).setToken(sim.token));
+    metrics = createMetrics();
+    // The gateway's own REST client, as production configures it.
+    ({ api } = createRest({ token: sim.token, apiBase: sim.api }, metrics, new SendClock(), {
+      offset: 0,
+    }));
     sender = new OutboxSender({
       db: db.db,
       api,
       log: pino({ level: 'silent' }),
-      metrics: createMetrics(),
+      metrics,
       shardCount: 1,
       shardIds: [0],
       pollMs: 50,
@@ -122,9 +128,9 @@ describe('outbox sender', () => {
     expect(sim.dmFailures).toHaveLength(1);
   });
 
-  it('backs off and retries after server errors', async () => {
+  it('retries server errors in one layer: one HTTP try per attempt, at most half a minute apart, backlog age measured', async () => {
     const { guild, channel } = await guildWithChannel();
-    sim.faults.serverError('POST /channels/:id/messages', { count: 4, status: 503 });
+    sim.faults.serverError('POST /channels/:id/messages', { count: 3, status: 503 });
     await enqueueMessage(db.db, {
       guildId: guild.id,
       joinId: null,
@@ -133,17 +139,30 @@ describe('outbox sender', () => {
       body: line('700000000000000003'),
     });
     sender.start();
-    const pending = await eventually(async () => {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const pending = await eventually(async () => {
+        const [row] = await db.db.select().from(outbox);
+        return row?.attempts === attempt && row.lastError ? row : undefined;
+      });
+      expect(pending.status).toBe('pending');
+      // Full jitter under a 30 s cap for log lines (the old doubling reached 600 s).
+      expect(pending.nextAttemptAt.getTime() - Date.now()).toBeLessThanOrEqual(30_000);
+      expect((await metrics.outboxBacklogAge.get()).values[0]?.value).toBeGreaterThanOrEqual(0);
+      await db.db
+        .update(outbox)
+        .set({ nextAttemptAt: sql`now()`, lastError: null })
+        .where(eq(outbox.id, pending.id));
+    }
+    const sent = await eventually(async () => {
       const [row] = await db.db.select().from(outbox);
-      return row?.lastError ? row : undefined;
+      return row?.status === 'sent' ? row : undefined;
     });
-    expect(pending.status).toBe('pending');
-    expect(pending.attempts).toBe(1);
-    await db.db
-      .update(outbox)
-      .set({ nextAttemptAt: sql`now()` })
-      .where(eq(outbox.id, pending!.id));
-    await eventually(async () => (await db.db.select().from(outbox))[0]?.status === 'sent');
     expect(sim.messages(channel.id)).toHaveLength(1);
+    // Each attempt of the outbox was one HTTP request: no retries hidden inside the REST client.
+    const posts = sim.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`/channels/${channel.id}/messages`),
+    );
+    expect(posts).toHaveLength(4);
+    expect(sent.attempts).toBe(4);
   });
 });
