@@ -5,7 +5,7 @@
  */
 import type { API } from '@discordjs/core';
 import { InteractionType } from 'discord-api-types/v10';
-import type { Interaction } from '../discord/payloads';
+import { interactionSchema, type Interaction } from '../discord/payloads';
 import type { GuildRegistry } from '../guilds/registry';
 import type { EventHandler, HandlerContext } from '../handlers/context';
 import { rejectPayload } from '../handlers/context';
@@ -15,6 +15,9 @@ import { COMMAND_NAME, SUBCOMMANDS } from './definitions';
 import type { CommandQueries } from './queries';
 import { plain, reply, type ReplyDeps } from './reply';
 import { MalformedOptionError } from './subcommands/who';
+
+/** Enough of an interaction to answer it: a real id and token (never an odd token in a URL). */
+const answerable = interactionSchema.pick({ id: true, token: true, application_id: true });
 
 export type InteractionDeps = {
   api: API;
@@ -30,11 +33,11 @@ export function createInteractionHandler(deps: InteractionDeps): EventHandler<In
   return {
     scope: 'event',
     onMalformed: async (_ctx, raw) => {
-      // Without id and token there is nobody to answer; with them, answer politely.
-      const partial = raw as Partial<Interaction> | null;
-      if (partial && typeof partial.id === 'string' && typeof partial.token === 'string') {
+      // Without a usable id and token there is nobody to answer.
+      const partial = answerable.safeParse(raw);
+      if (partial.success) {
         await reply(replyDeps, {
-          interaction: partial as Interaction,
+          interaction: partial.data,
           locale: 'de',
           ephemeral: true,
           body: () => plain('de', 'failed'),

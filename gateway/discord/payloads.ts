@@ -79,7 +79,8 @@ export const interactionSchema = z.object({
   id: snowflake,
   application_id: snowflake,
   type: z.number(),
-  token: z.string().min(1),
+  // Part of the reply's URL path: only the characters Discord's tokens have.
+  token: z.string().regex(/^[\w:-]{1,500}$/),
   guild_id: snowflake.optional(),
   locale: z.string().optional(),
   guild_locale: z.string().optional(),

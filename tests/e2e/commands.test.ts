@@ -253,7 +253,15 @@ describe('/invites commands', () => {
       /nicht geklappt/,
     );
     sim.dispatchRaw('INTERACTION_CREATE', { type: 2, data: { name: 'invites' } }, null);
+    // A token that would walk the reply's URL to another route is never used in a request.
+    const postsBefore = sim.requests.filter((r) => r.method === 'POST').length;
+    sim.dispatchRaw(
+      'INTERACTION_CREATE',
+      { id: '1300000000000000001', token: '../../../guilds/1/members', type: 'bad' },
+      null,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sim.requests.filter((r) => r.method === 'POST')).toHaveLength(postsBefore);
     const values = (await stack.gateway.metrics.badPayloads.get()).values;
     expect(values).toContainEqual(
       expect.objectContaining({ labels: { event: 'INTERACTION_CREATE', problem: 'malformed' } }),
