@@ -1,6 +1,7 @@
 # Multi-stage image for Fly.io (fly.toml runs it as "web" and "gateway" process groups).
+# Node 24, the active LTS; .ci/run runs the whole test suite on the same major (.ci/node-lts).
 # Build: dependencies, then `npm run build` (gateway bundle in build/, dashboard in dashboard/build).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY dashboard/package.json dashboard/
@@ -9,7 +10,7 @@ COPY . .
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime: production dependencies and the built output only; runs as the unprivileged node user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./

@@ -3,7 +3,7 @@
  * against the simulator — as separate processes on Postgres (Fly's process groups), or as one
  * process on embedded PGlite (`npm start`). A join reaches the log channel, /healthz turns ready,
  * /metrics counts the join, SIGTERM stops within the deadline. Also: fly.toml only names commands
- * and files the build really produces.
+ * and files the build really produces, and the image runs the Node LTS that CI tests on.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -93,6 +93,19 @@ describe('fly.toml', () => {
     ]) {
       expect(dockerfile).toContain(needed);
     }
+    // Both stages run the Node major that .ci/run tests the suite on a second time.
+    const images = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    const tools = JSON.parse(
+      readFileSync(join(root, '.ci', 'node-lts', 'package.json'), 'utf8'),
+    ) as {
+      optionalDependencies: Record<string, string>;
+    };
+    const testedMajors = new Set(
+      Object.values(tools.optionalDependencies).map((version) => version.split('.')[0]),
+    );
+    expect(testedMajors.size).toBe(1);
+    const [major] = testedMajors;
+    expect(images).toEqual([`node:${major}-bookworm-slim`, `node:${major}-bookworm-slim`]);
   });
 });
 
