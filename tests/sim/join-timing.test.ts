@@ -202,6 +202,23 @@ describe('counter after the dispatch', () => {
     ).toEqual(['GUILD_MEMBER_ADD', 'INVITE_DELETE']);
   });
 
+  it('an invite deleted before a late counter moves: nothing is counted, one INVITE_DELETE', async () => {
+    const tb = await bot();
+    const invite = sim.createInvite(guild.id, { maxUses: 1 });
+    const joining = sim.join(guild.id, sim.createUser().id, {
+      code: invite.code,
+      incrementTiming: 'after-dispatch',
+      incrementDelayMs: 200,
+    });
+    await sim.waitFor(() => sim.joins.length === 1);
+    sim.deleteInvite(invite.code);
+    const truth = await joining;
+    expect(truth.countedAt).toBeNull();
+    // The join's end would have sent a second one for the used-up invite.
+    expect(sim.dispatchLog.filter((d) => d.t === 'INVITE_DELETE')).toHaveLength(1);
+    await tb.waitForEvent((e) => e.t === 'INVITE_DELETE');
+  });
+
   it('before-dispatch with an event delay: the used-up invite is gone at once, INVITE_DELETE after the add', async () => {
     const tb = await bot();
     const invite = sim.createInvite(guild.id, { maxUses: 1 });

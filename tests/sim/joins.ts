@@ -79,7 +79,7 @@ export async function join(
     if (used) {
       used.reserved--;
       // Deleted or expired while the join was in flight: there is no counter left to move.
-      if (world.invites.get(used.code) !== used) return;
+      if (world.liveInvite(used.code) !== used) return;
       used.uses++;
       countedAt = Date.now();
       // A used-up invite is gone at once; its INVITE_DELETE comes after the GUILD_MEMBER_ADD.
