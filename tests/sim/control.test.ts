@@ -207,7 +207,7 @@ describe('control API: join timing', () => {
     const started = await control('POST', `/guilds/${g.id}/join`, {
       userId: early.id,
       code: invite.code,
-      eventDelayMs: 300,
+      eventDelayMs: 1500,
       incrementTiming: 'after-dispatch',
       incrementDelayMs: 50,
       wait: false,
@@ -246,7 +246,7 @@ describe('control API: join timing', () => {
     const joins = (await control<Truth[]>('GET', '/joins')).json;
     expect(joins.map((j) => j.userId)).toEqual([late.id, early.id]);
     expect(joins[1]!.plan).toEqual({
-      eventDelayMs: 300,
+      eventDelayMs: 1500,
       incrementTiming: 'after-dispatch',
       incrementDelayMs: 50,
     });

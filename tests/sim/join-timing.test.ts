@@ -181,7 +181,7 @@ describe('counter after the dispatch', () => {
     const joining = sim.join(guild.id, user.id, {
       code: invite.code,
       incrementTiming: 'after-dispatch',
-      incrementDelayMs: 300,
+      incrementDelayMs: 1000,
     });
     await sim.waitFor(() => sim.dispatchLog.some((d) => d.t === 'GUILD_MEMBER_ADD'));
     // Still listed (and reserved: nobody else can use it) until the counter moves.
@@ -208,7 +208,7 @@ describe('counter after the dispatch', () => {
     const joining = sim.join(guild.id, sim.createUser().id, {
       code: invite.code,
       incrementTiming: 'after-dispatch',
-      incrementDelayMs: 200,
+      incrementDelayMs: 1000,
     });
     await sim.waitFor(() => sim.joins.length === 1);
     sim.deleteInvite(invite.code);
