@@ -147,6 +147,127 @@ describe('control API (/_sim)', () => {
   });
 });
 
+describe('control API: join timing', () => {
+  type Truth = {
+    userId: string;
+    sequence: number | null;
+    countedAt: number | null;
+    dispatchedAt: number;
+    plan: { eventDelayMs: number; incrementTiming: string; incrementDelayMs: number };
+  };
+
+  it('sets and reads the join timing; refuses bad distributions', async () => {
+    const timing = {
+      eventDelay: { kind: 'lognormal', medianMs: 20, p99Ms: 200 },
+      incrementAfterDispatch: {
+        probability: 0.25,
+        delay: { kind: 'uniform', minMs: 0, maxMs: 300 },
+      },
+    };
+    const set = await control<Record<string, unknown>>('PUT', '/join-timing', timing);
+    const expected = {
+      eventDelay: { kind: 'lognormal', medianMs: 20, p99Ms: 200, maxMs: 10_000 },
+      incrementAfterDispatch: timing.incrementAfterDispatch,
+      incrementBeforeDispatchDelay: { kind: 'fixed', ms: 0 },
+    };
+    expect(set).toEqual({ status: 200, json: expected });
+    expect((await control('GET', '/join-timing')).json).toEqual(expected);
+    expect(sim.joinTiming).toEqual(expected);
+
+    const bad = await control<{ error: string }>('PUT', '/join-timing', {
+      eventDelay: { kind: 'lognormal', medianMs: 10, p99Ms: 5 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/p99Ms/);
+    expect(
+      (await control('PUT', '/join-timing', { incrementAfterDispatch: { probability: 2 } })).status,
+    ).toBe(400);
+    expect((await control('PUT', '/join-timing', { eventDelay: { kind: 'gamma' } })).status).toBe(
+      400,
+    );
+    expect((await control('GET', '/join-timing')).json).toEqual(expected);
+
+    // The config route takes the same object; the legacy switch maps onto it.
+    await control('PUT', '/config', {
+      joinTiming: { eventDelay: { kind: 'fixed', ms: 5 } },
+      invites: { incrementTiming: 'after-dispatch', incrementDelayMs: 40 },
+    });
+    expect((await control('GET', '/join-timing')).json).toEqual({
+      eventDelay: { kind: 'fixed', ms: 5 },
+      incrementAfterDispatch: { probability: 1, delay: { kind: 'fixed', ms: 40 } },
+      incrementBeforeDispatchDelay: { kind: 'fixed', ms: 40 },
+    });
+  });
+
+  it('joins with per-join timing, optionally without waiting for the delayed add', async () => {
+    bot = await startBot(sim);
+    const g = sim.createGuild();
+    const invite = sim.createInvite(g.id);
+    const [early, late] = [sim.createUser(), sim.createUser()];
+    const started = await control('POST', `/guilds/${g.id}/join`, {
+      userId: early.id,
+      code: invite.code,
+      eventDelayMs: 1500,
+      incrementTiming: 'after-dispatch',
+      incrementDelayMs: 50,
+      wait: false,
+    });
+    expect(started).toEqual({ status: 200, json: { ok: true } });
+    const view = await control<{ members: { userId: string }[] }>('GET', `/guilds/${g.id}`);
+    expect(view.json.members.map((m) => m.userId)).toContain(early.id);
+    expect((await control<Truth[]>('GET', '/joins')).json).toEqual([]);
+
+    const again = await control<{ error: string }>('POST', `/guilds/${g.id}/join`, {
+      userId: early.id,
+      code: invite.code,
+      wait: false,
+    });
+    expect(again.status).toBe(400);
+    expect(again.json.error).toMatch(/already a member/);
+    for (const bad of [{ eventDelayMs: -5 }, { incrementTiming: 'later' }]) {
+      const refused = await control('POST', `/guilds/${g.id}/join`, {
+        userId: late.id,
+        code: invite.code,
+        ...bad,
+      });
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+    }
+
+    const prompt = await control<Truth>('POST', `/guilds/${g.id}/join`, {
+      userId: late.id,
+      code: invite.code,
+    });
+    expect(prompt.json.plan).toEqual({
+      eventDelayMs: 0,
+      incrementTiming: 'before-dispatch',
+      incrementDelayMs: 0,
+    });
+    await sim.waitFor(() => sim.joins.length === 2 && sim.joins[1]!.countedAt !== null);
+    const joins = (await control<Truth[]>('GET', '/joins')).json;
+    expect(joins.map((j) => j.userId)).toEqual([late.id, early.id]);
+    expect(joins[1]!.plan).toEqual({
+      eventDelayMs: 1500,
+      incrementTiming: 'after-dispatch',
+      incrementDelayMs: 50,
+    });
+    expect(joins[1]!.countedAt).toBeGreaterThanOrEqual(joins[1]!.dispatchedAt + 49);
+    expect(joins[1]!.sequence).toBeGreaterThan(joins[0]!.sequence!);
+  });
+
+  it('injects 5xx on the member list', async () => {
+    const g = sim.createGuild();
+    const api = new API(new REST({ api: sim.api, offset: 0, retries: 0 }).setToken(sim.token));
+    await control('POST', '/faults/server-error', {
+      route: 'GET /guilds/:id/members',
+      count: 1,
+      status: 502,
+    });
+    const error = await api.guilds.getMembers(g.id).catch((e: unknown) => e);
+    expect((error as { status?: number }).status).toBe(502);
+    expect((await api.guilds.getMembers(g.id, { limit: 1000 })).length).toBe(2);
+  });
+});
+
 describe('npm run sim (cli.ts)', () => {
   async function runCli(args: string[]) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'tests/sim/cli.ts', ...args], {

@@ -7,7 +7,14 @@ import { isRecord, json, matchPattern, type Reply } from './http';
 import { toPermissionBits } from './permissions';
 import type { Simulator } from './simulator';
 import { SimError } from './state';
-import type { JoinVia, RateLimitRule, RouteMatcher, SimOverwrite } from './types';
+import type {
+  JoinRequest,
+  JoinTimingOptions,
+  JoinVia,
+  RateLimitRule,
+  RouteMatcher,
+  SimOverwrite,
+} from './types';
 
 type Body = Record<string, unknown>;
 type Handler = (sim: Simulator, p: Record<string, string>, body: Body, url: URL) => unknown;
@@ -84,6 +91,39 @@ function via(body: Body): JoinVia {
   throw new BadRequest(
     'join needs "code", "vanity": true, "bot": true or "source": "discovery" | "oauth"',
   );
+}
+
+/** A join's source plus its optional timing overrides (validated by join itself). */
+function joinRequest(body: Body): JoinRequest {
+  const timing = body.incrementTiming;
+  if (timing !== undefined && timing !== 'before-dispatch' && timing !== 'after-dispatch') {
+    throw new BadRequest('"incrementTiming" must be before-dispatch or after-dispatch');
+  }
+  return {
+    ...via(body),
+    eventDelayMs: optNum(body, 'eventDelayMs'),
+    incrementTiming: timing,
+    incrementDelayMs: optNum(body, 'incrementDelayMs'),
+  };
+}
+
+/** Distributions and probability are validated by the simulator (SimError → 400). */
+function joinTimingOptions(value: unknown): JoinTimingOptions {
+  if (!isRecord(value)) throw new BadRequest('join timing must be a JSON object');
+  return value as JoinTimingOptions;
+}
+
+/**
+ * POST /guilds/:id/join. With "wait": false it answers once the join has started (the member
+ * exists) instead of after a possibly delayed GUILD_MEMBER_ADD; refusals still come back as 400.
+ */
+async function controlJoin(sim: Simulator, guildId: string, body: Body): Promise<unknown> {
+  const joining = sim.join(guildId, str(body, 'userId'), joinRequest(body));
+  if (optBool(body, 'wait') !== false) return joining;
+  joining.catch(() => undefined);
+  // A refused join is rejected before its first await, so it settles ahead of this marker.
+  const started = await Promise.race([joining, Promise.resolve(undefined)]);
+  return started ?? { ok: true };
 }
 
 function interactionView(sim: Simulator, id: string) {
@@ -200,7 +240,7 @@ const routes: ControlRoute[] = [
     '/_sim/guilds/:id/members/:user/roles',
     (sim, p, b) => sim.setMemberRoles(p.id ?? '', p.user ?? '', optStrings(b, 'roles') ?? []),
   ],
-  ['POST', '/_sim/guilds/:id/join', (sim, p, b) => sim.join(p.id ?? '', str(b, 'userId'), via(b))],
+  ['POST', '/_sim/guilds/:id/join', (sim, p, b) => controlJoin(sim, p.id ?? '', b)],
   ['POST', '/_sim/guilds/:id/leave', (sim, p, b) => sim.leave(p.id ?? '', str(b, 'userId'))],
   [
     'POST',
@@ -357,6 +397,8 @@ const routes: ControlRoute[] = [
       access_token: sim.issueAccessToken(str(b, 'userId'), optStrings(b, 'scopes')),
     }),
   ],
+  ['GET', '/_sim/join-timing', (sim) => sim.joinTiming],
+  ['PUT', '/_sim/join-timing', (sim, _p, b) => sim.setJoinTiming(joinTimingOptions(b))],
   ['PUT', '/_sim/config', (sim, _p, b) => configure(sim, b)],
 ];
 
@@ -377,6 +419,7 @@ function configure(sim: Simulator, b: Body): void {
       incrementDelayMs: optNum(b.invites, 'incrementDelayMs'),
     });
   }
+  if (b.joinTiming !== undefined) sim.setJoinTiming(joinTimingOptions(b.joinTiming));
   if (b.globalRateLimit === null) sim.setGlobalRateLimit(null);
   else if (isRecord(b.globalRateLimit)) {
     sim.setGlobalRateLimit({ perSecond: optNum(b.globalRateLimit, 'perSecond') ?? 50 });

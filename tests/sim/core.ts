@@ -7,9 +7,17 @@ import { InteractionStore } from './interactions';
 import { OAuthStore } from './oauth';
 import { RateLimiter } from './rate-limits';
 import { FaultRegistry } from './faults';
-import { IdFactory } from './snowflake';
+import { IdFactory, Prng } from './snowflake';
 import { World, type UserRec } from './state';
-import type { DmFailure, JoinTruth, RecordedRequest, SimMessage, SimOptions } from './types';
+import { defaultJoinTiming, legacyInviteTiming, mergeJoinTiming } from './timing';
+import type {
+  DmFailure,
+  JoinTiming,
+  JoinTruth,
+  RecordedRequest,
+  SimMessage,
+  SimOptions,
+} from './types';
 
 export type RuntimeConfig = {
   heartbeatIntervalMs: number;
@@ -20,8 +28,7 @@ export type RuntimeConfig = {
   privilegedIntents: number;
   maxGuildsPerShard: number;
   recommendedShards: number;
-  incrementTiming: 'before-dispatch' | 'after-dispatch';
-  incrementDelayMs: number;
+  joinTiming: JoinTiming;
   nonceWindowMs: number;
   redirectUris: string[] | null;
   accessTokenTtlSeconds: number;
@@ -33,6 +40,11 @@ export type RuntimeConfig = {
 export class Core {
   readonly config: RuntimeConfig;
   readonly ids: IdFactory;
+  /**
+   * Join-timing draws. A stream of its own (seeded from the seed when there is one), so timing
+   * draws do not shift the ids, codes and tokens a seed produces.
+   */
+  readonly timingRandom: Prng;
   readonly world = new World();
   readonly botUser: UserRec;
   readonly applicationId: string;
@@ -63,6 +75,11 @@ export class Core {
 
   constructor(options: SimOptions) {
     this.ids = new IdFactory(options.seed);
+    this.timingRandom = new Prng(
+      options.seed === undefined
+        ? Math.floor(Math.random() * 2 ** 32)
+        : (options.seed ^ 0x5bd1e995) >>> 0,
+    );
     this.config = {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       interactionDeadlineMs: options.interactionDeadlineMs ?? 3000,
@@ -72,8 +89,10 @@ export class Core {
       privilegedIntents: options.privilegedIntents ?? 1 << 1,
       maxGuildsPerShard: options.maxGuildsPerShard ?? 2500,
       recommendedShards: options.recommendedShards ?? 1,
-      incrementTiming: options.invites?.incrementTiming ?? 'before-dispatch',
-      incrementDelayMs: options.invites?.incrementDelayMs ?? 0,
+      joinTiming: mergeJoinTiming(
+        legacyInviteTiming(defaultJoinTiming(), options.invites ?? {}),
+        options.joinTiming ?? {},
+      ),
       nonceWindowMs: options.nonceWindowMs ?? 5 * 60_000,
       redirectUris: options.oauth?.redirectUris ?? null,
       accessTokenTtlSeconds: options.oauth?.accessTokenTtlSeconds ?? 604_800,

@@ -18,6 +18,7 @@ export {
   DEFAULT_EVERYONE_PERMISSIONS,
 } from './permissions';
 export { shardForGuild } from './snowflake';
+export { sampleDelay } from './timing';
 export type {
   CreateChannelOptions,
   CreateGuildOptions,

@@ -13,12 +13,16 @@ import * as scenario from './scenario';
 import { commandPayload } from './rest/commands';
 import { startServer } from './server';
 import { SimError, type AuditEntryRec } from './state';
+import { legacyInviteTiming, mergeJoinTiming } from './timing';
 import type {
   DispatchLogEntry,
   DmFailure,
   InteractionResponseRecord,
+  IncrementTiming,
+  JoinRequest,
+  JoinTiming,
+  JoinTimingOptions,
   JoinTruth,
-  JoinVia,
   RateLimitRule,
   RecordedRequest,
   ShardsInfo,
@@ -200,11 +204,13 @@ export class Simulator {
   // --- Members -------------------------------------------------------------------------------
 
   /**
-   * A user joins. Resolves once GUILD_MEMBER_ADD was dispatched (or buffered for a disconnected
-   * shard) and the join is complete (uses incremented, a used-up invite's INVITE_DELETE sent).
-   * Throws SimError for an unknown/used-up invite or a user who is already a member.
+   * A user joins: a member at once, GUILD_MEMBER_ADD and the counter as the join timing says
+   * (override per join: eventDelayMs, incrementTiming, incrementDelayMs). Resolves once the
+   * GUILD_MEMBER_ADD was dispatched (or buffered for a disconnected shard) and the join is complete
+   * (uses incremented, a used-up invite's INVITE_DELETE sent). Rejects with SimError for an
+   * unknown/used-up invite, a user who is already a member or bad overrides.
    */
-  join(guildId: string, userId: string, via: JoinVia): Promise<JoinTruth> {
+  join(guildId: string, userId: string, via: JoinRequest): Promise<JoinTruth> {
     return join(this.#core, guildId, userId, via);
   }
 
@@ -257,12 +263,27 @@ export class Simulator {
     this.#core.limiter.global = limit;
   }
 
-  setInviteTiming(o: {
-    incrementTiming?: 'before-dispatch' | 'after-dispatch';
-    incrementDelayMs?: number;
-  }): void {
-    if (o.incrementTiming) this.#core.config.incrementTiming = o.incrementTiming;
-    if (o.incrementDelayMs !== undefined) this.#core.config.incrementDelayMs = o.incrementDelayMs;
+  /**
+   * The old global switch, kept as shorthand for setJoinTiming: `incrementTiming` sets the
+   * after-dispatch probability to 1 or 0, `incrementDelayMs` the gap between counter and
+   * GUILD_MEMBER_ADD (both orders) to a fixed value. Event delays are left as they are.
+   */
+  setInviteTiming(o: { incrementTiming?: IncrementTiming; incrementDelayMs?: number }): void {
+    this.#core.config.joinTiming = legacyInviteTiming(this.#core.config.joinTiming, o);
+  }
+
+  /**
+   * Join timing drawn per join (seeded PRNG with a seed): the GUILD_MEMBER_ADD's delay, the chance
+   * that the counter moves after it and how long after. Omitted fields stay. Returns the result.
+   */
+  setJoinTiming(o: JoinTimingOptions): JoinTiming {
+    this.#core.config.joinTiming = mergeJoinTiming(this.#core.config.joinTiming, o);
+    return this.joinTiming;
+  }
+
+  /** Current join timing (a copy). */
+  get joinTiming(): JoinTiming {
+    return structuredClone(this.#core.config.joinTiming);
   }
 
   setInteractionDeadline(ms: number): void {
@@ -313,7 +334,7 @@ export class Simulator {
     return this.#core.dmFailures;
   }
 
-  /** Ground truth of every join, in dispatch order. */
+  /** Ground truth of every join, in order of GUILD_MEMBER_ADD dispatch (joins in flight are not in it yet). */
   get joins(): readonly JoinTruth[] {
     return this.#core.joins;
   }

@@ -23,7 +23,10 @@ export type SimOptions = {
   rateLimits?: Record<string, RateLimitRule | null>;
   /** Global limit on bot-token requests; default null (off). */
   globalRateLimit?: { perSecond: number } | null;
-  invites?: { incrementTiming?: 'before-dispatch' | 'after-dispatch'; incrementDelayMs?: number };
+  /** Legacy shorthand for joinTiming (applied first): see Simulator.setInviteTiming. */
+  invites?: { incrementTiming?: IncrementTiming; incrementDelayMs?: number };
+  /** When counters move and GUILD_MEMBER_ADDs go out, drawn per join; default all immediate. */
+  joinTiming?: JoinTimingOptions;
   /** Guilds one shard may hold before IDENTIFY is refused with 4011; default 2500. */
   maxGuildsPerShard?: number;
   /** `shards` in GET /gateway/bot; default 1. */
@@ -110,16 +113,73 @@ export type SimInvite = {
 export type JoinVia =
   { code: string } | { vanity: true } | { bot: true } | { source: 'discovery' | 'oauth' };
 
+/** A delay in ms, drawn per join from the simulator's PRNG. Lognormal is capped at maxMs (10 s). */
+export type DelayDistribution =
+  | { kind: 'fixed'; ms: number }
+  | { kind: 'uniform'; minMs: number; maxMs: number }
+  | { kind: 'lognormal'; medianMs: number; p99Ms: number; maxMs?: number };
+
+/** Whether the invite's `uses` moves before or after the join's GUILD_MEMBER_ADD is dispatched. */
+export type IncrementTiming = 'before-dispatch' | 'after-dispatch';
+
+/**
+ * Join timing, drawn per join. A join at t0 (the member exists, joined_at = t0):
+ * - before-dispatch: the counter moves at t0, GUILD_MEMBER_ADD at t0 + incrementDelay + eventDelay;
+ * - after-dispatch: GUILD_MEMBER_ADD at t0 + eventDelay, the counter incrementDelay after it.
+ */
+export type JoinTiming = {
+  /** Lag of the GUILD_MEMBER_ADD dispatch (the gateway pipeline). */
+  eventDelay: DelayDistribution;
+  /** Chance that a join's counter moves after its GUILD_MEMBER_ADD, and how long after. */
+  incrementAfterDispatch: { probability: number; delay: DelayDistribution };
+  /** Before-dispatch joins: gap from the counter to the GUILD_MEMBER_ADD (before eventDelay). */
+  incrementBeforeDispatchDelay: DelayDistribution;
+};
+
+/** A partial JoinTiming; omitted fields keep their current value. */
+export type JoinTimingOptions = {
+  eventDelay?: DelayDistribution;
+  incrementAfterDispatch?: { probability?: number; delay?: DelayDistribution };
+  incrementBeforeDispatchDelay?: DelayDistribution;
+};
+
+/** Per-join overrides of what JoinTiming would draw. */
+export type JoinTimingOverrides = {
+  eventDelayMs?: number;
+  incrementTiming?: IncrementTiming;
+  /** The gap between counter and GUILD_MEMBER_ADD, in whichever order incrementTiming says. */
+  incrementDelayMs?: number;
+};
+
+/** What sim.join takes: how the user joins, plus optional timing overrides. */
+export type JoinRequest = JoinVia & JoinTimingOverrides;
+
+/** The timing a join actually got (drawn or overridden). */
+export type JoinPlan = {
+  eventDelayMs: number;
+  incrementTiming: IncrementTiming;
+  incrementDelayMs: number;
+};
+
 export type JoinTruth = {
   guildId: string;
   userId: string;
   via: 'code' | 'vanity' | 'bot' | 'discovery' | 'oauth';
   code: string | null;
   inviterId: string | null;
-  /** ISO timestamp exactly as in the GUILD_MEMBER_ADD payload. */
+  /** The join time t0 (ISO), exactly as in the GUILD_MEMBER_ADD payload, however late that is. */
   joinedAt: string;
   /** `s` of the GUILD_MEMBER_ADD in the bot's session for that shard; null when no session got it. */
   sequence: number | null;
+  /**
+   * When the counter (invite or vanity uses) moved, ms since epoch; null for joins that move none
+   * (bot, discovery, oauth) and, until it moves, for an after-dispatch join.
+   */
+  countedAt: number | null;
+  /** When the GUILD_MEMBER_ADD was dispatched (or would have been, without a session), ms since epoch. */
+  dispatchedAt: number;
+  /** The timing this join was given (drawn or overridden). */
+  plan: JoinPlan;
 };
 
 export type AuthKind = 'bot' | 'bearer' | 'none' | 'invalid';

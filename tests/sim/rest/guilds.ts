@@ -67,8 +67,12 @@ async function addGuildMember(ctx: RequestContext) {
     throw apiError(403, 50025, 'Invalid OAuth2 access token');
   }
   if (guild.members.has(userId)) return noContent();
-  await join(core, guild.id, userId, { source: 'oauth' });
+  // The member exists as soon as the join starts; its GUILD_MEMBER_ADD may lag (join timing), and
+  // Discord answers without waiting for the event.
+  const joining = join(core, guild.id, userId, { source: 'oauth' });
   const member = guild.members.get(userId);
+  if (!member) await joining; // refused: rethrows why
+  joining.catch(() => undefined);
   return json(member ? memberPayload(core, member) : null, 201);
 }
 
