@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Db } from '$db/client';
 import type { Locale } from '$db/schema';
 import type { Session, SessionUser } from '$lib/server/auth/session';
-import type { GuildAccess } from '$lib/server/guild-access';
+import type { GuildAccess } from '$lib/server/guilds/access';
 
 declare global {
   namespace App {

@@ -12,10 +12,10 @@ import { deriveTokenKey } from '$lib/server/auth/token-crypto';
 import { getConfig, getConfigResult } from '$lib/server/config';
 import { closeDashboardDb, dashboardDb, providedDb } from '$lib/server/db';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
-import { accessFor, forgetUserGuilds, userGuilds } from '$lib/server/guild-access';
-import { escapeHtml } from '$lib/server/html';
+import { accessFor, forgetUserGuilds, userGuilds } from '$lib/server/guilds/access';
+import { escapeHtml } from '$lib/server/http/html';
 import { log } from '$lib/server/log';
-import { htmlPage, refusal } from '$lib/server/responses';
+import { htmlPage, refusal } from '$lib/server/http/responses';
 import { LOCALE_COOKIE, pickLocale, translate } from '$lib/i18n';
 
 export const init: ServerInit = async () => {

@@ -1,8 +1,8 @@
 /** Every guild page: the user must manage the guild (re-checked per request, see hooks.server.ts). */
 import { getGuild } from '$db/queries/guilds';
 import { getConfig } from '$lib/server/config';
-import { requireManager } from '$lib/server/guard';
-import { botInviteUrl } from '$lib/server/invite-link';
+import { requireManager } from '$lib/server/guilds/guard';
+import { botInviteUrl } from '$lib/server/guilds/invite-link';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async ({ locals, params }) => {

@@ -7,9 +7,9 @@ import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
 import { getBotApi } from '$lib/server/discord/bot-api';
-import { hasProblems } from '$lib/server/doctor';
-import { requireManager } from '$lib/server/guard';
-import { diagnoseGuild } from '$lib/server/guild-diagnosis';
+import { hasProblems } from '$lib/server/guilds/doctor';
+import { requireManager } from '$lib/server/guilds/guard';
+import { diagnoseGuild } from '$lib/server/guilds/diagnosis';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {

@@ -11,7 +11,7 @@ import { listStoredInvites } from '$db/queries/invites';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
 import { getBotApi } from '$lib/server/discord/bot-api';
-import { requireBotPresent, requireManager } from '$lib/server/guard';
+import { requireBotPresent, requireManager } from '$lib/server/guilds/guard';
 import { log } from '$lib/server/log';
 import type { Actions, PageServerLoad } from './$types';
 

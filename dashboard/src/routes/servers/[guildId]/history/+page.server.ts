@@ -1,10 +1,10 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
 import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
-import { cachedJoinsPerDay } from '$lib/server/chart-cache';
-import { requireManager } from '$lib/server/guard';
-import { historyFilter } from '$lib/server/history-filter';
-import { historySearch, parseHistoryQuery } from '$lib/server/history-query';
-import { joinView } from '$lib/server/history-view';
+import { cachedJoinsPerDay } from '$lib/server/history/chart-cache';
+import { requireManager } from '$lib/server/guilds/guard';
+import { historyFilter } from '$lib/server/history/filter';
+import { historySearch, parseHistoryQuery } from '$lib/server/history/query';
+import { joinView } from '$lib/server/history/view';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;

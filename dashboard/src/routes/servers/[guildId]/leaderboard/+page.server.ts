@@ -1,7 +1,7 @@
 /** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway). */
 import { countLeaderboard, getLeaderboard } from '$db/queries/leaderboard';
 import { displayName } from '$db/queries/users';
-import { requireManager } from '$lib/server/guard';
+import { requireManager } from '$lib/server/guilds/guard';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 25;

@@ -9,7 +9,7 @@ import {
 } from '$db/shared/templates';
 import { getConfig } from '$lib/server/config';
 import { getBotApi, LOG_CHANNEL_TYPES } from '$lib/server/discord/bot-api';
-import { requireBotPresent, requireManager } from '$lib/server/guard';
+import { requireBotPresent, requireManager } from '$lib/server/guilds/guard';
 import { log } from '$lib/server/log';
 import {
   formValuesFrom,
@@ -17,7 +17,7 @@ import {
   settingsDiff,
   validateSettings,
   type ChannelOption,
-} from '$lib/server/settings-form';
+} from '$lib/server/settings/form';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The guild's text and announcement channels from Discord, or null when Discord cannot be asked. */

@@ -8,9 +8,9 @@ import { RESOLVABLE_OUTCOMES, resolveJoin, ResolveError } from '$db/queries/join
 import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import type { Db } from '$db/client';
-import { forgetJoinsPerDay } from '$lib/server/chart-cache';
-import { requireManager } from '$lib/server/guard';
-import { joinView } from '$lib/server/history-view';
+import { forgetJoinsPerDay } from '$lib/server/history/chart-cache';
+import { requireManager } from '$lib/server/guilds/guard';
+import { joinView } from '$lib/server/history/view';
 import { log } from '$lib/server/log';
 import { translate } from '$lib/i18n';
 import type { Actions, PageServerLoad } from './$types';

@@ -1,10 +1,10 @@
 /** CSV export of the filtered join history (GET, read-only), streamed in batches. */
 import { exportJoins } from '$db/queries/history';
-import { CSV_BOM, csvLine } from '$lib/server/csv';
-import { requireManager } from '$lib/server/guard';
-import { historyFilter } from '$lib/server/history-filter';
-import { parseHistoryQuery } from '$lib/server/history-query';
-import { joinView } from '$lib/server/history-view';
+import { CSV_BOM, csvLine } from '$lib/server/history/csv';
+import { requireManager } from '$lib/server/guilds/guard';
+import { historyFilter } from '$lib/server/history/filter';
+import { parseHistoryQuery } from '$lib/server/history/query';
+import { joinView } from '$lib/server/history/view';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
 

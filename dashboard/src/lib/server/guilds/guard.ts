@@ -1,7 +1,7 @@
 /** Route-level checks on top of the hooks (defence in depth: every guild load and action calls these). */
-import { error, redirect } from '@sveltejs/kit';
-import type { Session, SessionUser } from './auth/session';
-import type { GuildAccess } from './guild-access';
+import { error } from '@sveltejs/kit';
+import type { Session, SessionUser } from '../auth/session';
+import type { GuildAccess } from './access';
 import { translate } from '$lib/i18n';
 import type { Db } from '$db/client';
 import { getGuild } from '$db/queries/guilds';
@@ -13,12 +13,6 @@ type Locals = {
   session: Session | null;
   guildAccess: GuildAccess | null;
 };
-
-/** The logged-in user, or a redirect to the login (which comes back to `next`). */
-export function requireUser(locals: Locals, next: string): { user: SessionUser; session: Session } {
-  if (!locals.user || !locals.session) redirect(303, `/login?next=${encodeURIComponent(next)}`);
-  return { user: locals.user, session: locals.session };
-}
 
 /** The user manages this guild (owner, ADMINISTRATOR or MANAGE_GUILD), else 403. */
 export function requireManager(locals: Locals): {

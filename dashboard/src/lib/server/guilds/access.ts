@@ -5,7 +5,7 @@
  * every guild page load and form action.
  */
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
-import { fetchUserGuilds, type UserGuild } from './discord/user-api';
+import { fetchUserGuilds, type UserGuild } from '../discord/user-api';
 
 /** Pure: the permission decision for one guild entry from Discord. */
 export function canManageGuild(guild: Pick<UserGuild, 'owner' | 'permissions'>): boolean {
