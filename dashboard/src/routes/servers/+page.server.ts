@@ -1,15 +1,14 @@
 /** The server picker: guilds the user manages, split into "bot present" and "bot missing". */
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { presentGuildIds } from '$db/queries/guilds';
+import { deleteSessionCookie } from '$lib/server/auth/cookies';
+import { requireUser } from '$lib/server/auth/require-user';
+import { invalidateSession } from '$lib/server/auth/session';
 import { getConfig } from '$lib/server/config';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
-import { requireUser } from '$lib/server/auth/require-user';
 import { canManageGuild, userGuilds } from '$lib/server/guilds/access';
 import { botInviteUrl } from '$lib/server/guilds/invite-link';
 import { translate } from '$lib/i18n';
-import { redirect } from '@sveltejs/kit';
-import { invalidateSession } from '$lib/server/auth/session';
-import { deleteSessionCookie } from '$lib/server/auth/cookies';
 import type { PageServerLoad } from './$types';
 
 const iconUrl = (id: string, icon: string | null) =>

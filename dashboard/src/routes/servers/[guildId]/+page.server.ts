@@ -8,14 +8,13 @@ import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
 import { getBotApi } from '$lib/server/discord/bot-api';
 import { hasProblems } from '$lib/server/guilds/doctor';
-import { requireManager } from '$lib/server/guilds/guard';
 import { diagnoseGuild } from '$lib/server/guilds/diagnosis';
+import { managedGuild } from '$lib/server/guilds/guard';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
-  requireManager(locals);
+export const load: PageServerLoad = async ({ locals }) => {
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
-  const guildId = params.guildId;
   const [guild, settings, summary, top, audit] = await Promise.all([
     getGuild(db, guildId),
     getGuildSettings(db, guildId),

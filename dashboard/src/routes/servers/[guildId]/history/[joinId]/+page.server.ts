@@ -9,7 +9,7 @@ import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import type { Db } from '$db/client';
 import { forgetJoinsPerDay } from '$lib/server/history/chart-cache';
-import { requireManager } from '$lib/server/guilds/guard';
+import { managedGuild } from '$lib/server/guilds/guard';
 import { joinView } from '$lib/server/history/view';
 import { log } from '$lib/server/log';
 import { translate } from '$lib/i18n';
@@ -35,10 +35,10 @@ async function loadJoin(db: Db, guildId: string, raw: string, locale: 'de' | 'en
 }
 
 export const load: PageServerLoad = async ({ locals, params }) => {
-  requireManager(locals);
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
-  const join = await loadJoin(db, params.guildId, params.joinId, locals.locale);
-  const options = await codeOptions(db, params.guildId, join.candidates ?? []);
+  const join = await loadJoin(db, guildId, params.joinId, locals.locale);
+  const options = await codeOptions(db, guildId, join.candidates ?? []);
   const names = await getUsers(
     db,
     options.map((o) => o.inviterId).filter((id): id is string => id !== null),
@@ -56,9 +56,8 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 
 export const actions: Actions = {
   resolve: async ({ locals, params, request }) => {
-    const { user } = requireManager(locals);
+    const { id: guildId, user } = managedGuild(locals);
     const db = locals.db;
-    const guildId = params.guildId;
     const join = await loadJoin(db, guildId, params.joinId, locals.locale);
     const form = await request.formData();
     const code = String(form.get('code') ?? '').trim() || null;
