@@ -10,6 +10,7 @@ import { getBotApi } from '$lib/server/discord/bot-api';
 import { hasProblems } from '$lib/server/guilds/doctor';
 import { diagnoseGuild } from '$lib/server/guilds/diagnosis';
 import { managedGuild } from '$lib/server/guilds/guard';
+import { leaderboardView } from '$lib/server/leaderboard/view';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -42,16 +43,7 @@ export const load: PageServerLoad = async ({ locals }) => {
       xpPerInvite: settings.xpPerInvite,
       locale: settings.locale,
     },
-    top: top.map((r) => ({
-      rank: r.rank,
-      inviterId: r.inviterId,
-      name: displayName(
-        r.username === null ? undefined : { username: r.username, globalName: r.globalName },
-        r.inviterId,
-      ),
-      invites: r.invites,
-      xp: r.xp,
-    })),
+    top: top.map(leaderboardView),
     doctor: doctor ? { ...doctor, problems: hasProblems(doctor.checks) } : null,
     audit: audit.map((a) => ({
       id: a.id,

@@ -1,7 +1,7 @@
 /** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway). */
 import { countLeaderboard, getLeaderboard } from '$db/queries/leaderboard';
-import { displayName } from '$db/queries/users';
 import { managedGuild } from '$lib/server/guilds/guard';
+import { leaderboardView } from '$lib/server/leaderboard/view';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 25;
@@ -21,17 +21,6 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     page,
     pages,
     total,
-    rows: rows.map((r) => ({
-      rank: r.rank,
-      inviterId: r.inviterId,
-      name: displayName(
-        r.username === null ? undefined : { username: r.username, globalName: r.globalName },
-        r.inviterId,
-      ),
-      invites: r.invites,
-      leaves: r.leaves,
-      joins: r.joins,
-      xp: r.xp,
-    })),
+    rows: rows.map(leaderboardView),
   };
 };
