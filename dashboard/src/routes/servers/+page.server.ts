@@ -5,6 +5,7 @@ import { deleteSessionCookie } from '$lib/server/auth/cookies';
 import { requireUser } from '$lib/server/auth/require-user';
 import { invalidateSession } from '$lib/server/auth/session';
 import { getConfig } from '$lib/server/config';
+import { loginUrl } from '$lib/server/http/safe-next';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
 import { canManageGuild, userGuilds } from '$lib/server/guilds/access';
 import { botInviteUrl } from '$lib/server/guilds/invite-link';
@@ -27,7 +28,7 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
     if (err instanceof DiscordAuthError) {
       await invalidateSession(locals.db, session.id);
       deleteSessionCookie(cookies, config.cookieSecure);
-      redirect(303, '/login?next=/servers');
+      redirect(303, loginUrl('/servers'));
     }
     error(503, { message: translate(locals.locale, 'error.discord.text') });
   }

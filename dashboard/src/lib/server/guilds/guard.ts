@@ -18,6 +18,7 @@ import { deleteSessionCookie } from '../auth/cookies';
 import { invalidateSession, type Session, type SessionUser } from '../auth/session';
 import { DiscordAuthError } from '../discord/user-api';
 import { refusal } from '../http/responses';
+import { loginUrl } from '../http/safe-next';
 import { log } from '../log';
 import { accessFor, forgetUserGuilds, userGuilds } from './access';
 import { GUILD_ENDPOINT_ROUTES } from './endpoints';
@@ -67,9 +68,7 @@ export async function guardGuild(
   const toLogin = () =>
     new Response(null, {
       status: 303,
-      headers: {
-        location: `/login?next=${encodeURIComponent(event.url.pathname + event.url.search)}`,
-      },
+      headers: { location: loginUrl(event.url.pathname + event.url.search) },
     });
 
   if (!/^\d{17,20}$/.test(guildId)) return refuse(404, '404');
