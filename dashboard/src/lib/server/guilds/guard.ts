@@ -1,7 +1,9 @@
 /**
  * The guild guard: every request under /servers/[guildId]/… (pages, form actions, +server
- * endpoints) is checked once, in the hooks, against the user's guild list from Discord. Routes read
- * the verified guild with `managedGuild(locals)`.
+ * endpoints) is checked once, in the hooks, against the user's guild list from Discord. Page reads
+ * may use the list cached for GUILD_CACHE_SECONDS; actions and endpoints (the CSV export) ask
+ * Discord afresh, so a manager who lost Manage Server cannot write on the strength of the cache.
+ * Routes read the verified guild with `managedGuild(locals)`.
  *
  * Actions and endpoints are refused in the hook itself (401/403), so they never run for a
  * non-manager. A page read by a non-manager is let through without a guild: the guild layout's
@@ -75,9 +77,11 @@ export async function guardGuild(
   if (!locals.user || !locals.session) return isRead ? toLogin() : refuse(401, '401');
   let access;
   try {
+    // Reads may trust the cached list; whatever changes state (and the export) asks Discord afresh.
     const guilds = await userGuilds(locals.session, {
       apiBase: settings.apiBase,
       ttlSeconds: settings.guildCacheSeconds,
+      fresh: !pageRead,
     });
     access = accessFor(guilds, guildId);
   } catch (err) {
