@@ -279,14 +279,18 @@ suite('dashboard in a browser', () => {
     expect(csv).toContain('nur die Nutzungen von');
   });
 
-  it('refuses a resolve with a code from nowhere or an inviter the code does not belong to', async () => {
+  it('refuses a resolve with a code from nowhere, an inviter the code does not belong to, the member herself or a stranger', async () => {
     await page.goto(guildPath('/history?outcome=ambiguous'));
     const href = await page
       .getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' })
       .getAttribute('href');
+    const ulla = world.joins.find((j) => j.outcome === 'ambiguous')!.memberId;
     const attempts: Record<string, string>[] = [
       { code: 'not-in-this-guild' },
       { code: world.modInvite.code, inviterId: world.member.id },
+      // Without a code: not the member herself, not someone this server never saw.
+      { code: '', inviterId: ulla },
+      { code: '', inviterId: '123456789012345678' },
     ];
     for (const form of attempts) {
       // As a browser without JavaScript posts it: the page comes back with the failure's status.

@@ -4,7 +4,11 @@
  */
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../db/queries/audit';
 import { upsertGuild } from '../../db/queries/guilds';
+import { getJoin } from '../../db/queries/history';
+import { saveBaseline } from '../../db/queries/invites';
+import { applyDecision, recordLeave } from '../../db/queries/joins';
 import { cookieHeader, DashboardStack, loginFlow, loginWithFetch } from '../browser/stack';
 import { COLLAPSING, OPEN_REDIRECT_CORPUS, staysOnOrigin } from './open-redirect-corpus';
 
@@ -16,6 +20,9 @@ describe('the built dashboard under attack', () => {
   let modRoleId: string;
   let guildId: string;
   let ownerCookie: string;
+  /** An ambiguous join (candidate: the owner's code), a present member and one who left. */
+  const people = { joiner: '', member: '', leaver: '' };
+  let ambiguousJoinId: number;
 
   beforeAll(async () => {
     stack = await DashboardStack.create();
@@ -35,6 +42,57 @@ describe('the built dashboard under attack', () => {
       features: [],
       botPermissions: null,
     });
+    const invite = stack.sim.createInvite(guild.id, { inviterId: owner.id });
+    await saveBaseline(db, guild.id, {
+      invites: [
+        {
+          code: invite.code,
+          uses: 3,
+          maxUses: 0,
+          expiresAt: null,
+          inviterId: owner.id,
+          channelId: invite.channelId,
+          temporary: false,
+          deletedAt: null,
+        },
+      ],
+      vanity: null,
+      takenAt: Date.now(),
+    });
+    const decide = (
+      memberId: string,
+      minutesAgo: number,
+      fields: Partial<Parameters<typeof applyDecision>[1]>,
+    ) =>
+      applyDecision(
+        db,
+        {
+          guildId: guild.id,
+          memberId,
+          joinedAt: new Date(Date.now() - minutesAgo * 60_000),
+          memberBot: false,
+          outcome: 'exact',
+          reason: 'single_code',
+          code: invite.code,
+          inviterId: owner.id,
+          candidates: null,
+          ...fields,
+        },
+        { xpPerInvite: 50, excluded: false },
+      );
+    people.joiner = stack.sim.createUser({ username: 'jay' }).id;
+    people.member = stack.sim.createUser({ username: 'mia' }).id;
+    people.leaver = stack.sim.createUser({ username: 'leo' }).id;
+    await decide(people.member, 30, {});
+    await decide(people.leaver, 20, {});
+    await recordLeave(db, guild.id, people.leaver, new Date(Date.now() - 10 * 60_000));
+    ({ joinId: ambiguousJoinId } = await decide(people.joiner, 5, {
+      outcome: 'ambiguous',
+      reason: 'several_codes',
+      code: null,
+      inviterId: null,
+      candidates: [{ code: invite.code, inviterId: owner.id }],
+    }));
     await stack.start();
     ownerCookie = cookieHeader(await loginWithFetch(base, owner.id));
   }, 120_000);
@@ -106,6 +164,48 @@ describe('the built dashboard under attack', () => {
       });
       expect(codes.status).toBe(200);
       expect(await codes.text()).not.toContain('stale-write');
+    });
+  });
+
+  describe('resolving a join to an inviter (item 3)', () => {
+    const resolve = (inviterId: string) =>
+      fetch(`${base}/servers/${guildId}/history/${ambiguousJoinId}?/resolve`, {
+        method: 'POST',
+        body: new URLSearchParams({ code: '', inviterId }),
+        headers: { cookie: ownerCookie, origin: base, accept: 'text/html' },
+        redirect: 'manual',
+      });
+
+    it('accepts only a member or former inviter of this server, never the member himself', async () => {
+      const refused: [string, string, string][] = [
+        ['the joining member himself', people.joiner, 'die Person selbst'],
+        ['an id this server never saw', '123456789012345678', 'nicht bekannt'],
+        ['a member who left and never invited anyone', people.leaver, 'nicht bekannt'],
+      ];
+      for (const [who, inviterId, message] of refused) {
+        const response = await resolve(inviterId);
+        expect(response.status, who).toBe(400);
+        expect(await response.text(), who).toContain(message);
+      }
+      const accepted = await resolve(people.member);
+      expect(accepted.status).toBe(303);
+      expect(accepted.headers.get('location')).toBe(
+        `/servers/${guildId}/history?resolved=${ambiguousJoinId}`,
+      );
+
+      // Nothing was saved or audited for the refused ones: one change, to the present member.
+      if (stack.kind === 'pglite') await stack.stop();
+      const { db } = await stack.db();
+      expect(await getJoin(db, guildId, ambiguousJoinId)).toMatchObject({
+        outcome: 'exact',
+        inviterId: people.member,
+        code: null,
+      });
+      const audit = await listAudit(db, guildId, { limit: 20 });
+      expect(audit.map((a) => [a.action, (a.details as { inviterId?: string }).inviterId])).toEqual(
+        [['join.resolve', people.member]],
+      );
+      if (stack.kind === 'pglite') await stack.start();
     });
   });
 });
