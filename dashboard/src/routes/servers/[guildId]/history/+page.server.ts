@@ -28,7 +28,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     outcomes: HISTORY_OUTCOMES,
     filter: filterValues,
     invalid: query.invalid,
-    rows: page.rows.map((r) => joinView(locals.locale, r)),
+    rows: page.rows.map((r) => joinView(locals.locale, r, { isolateNames: true })),
     count,
     olderHref: page.older ? historySearch(filterValues, { before: page.older }) : null,
     newerHref: page.newer ? historySearch(filterValues, { after: page.newer }) : null,

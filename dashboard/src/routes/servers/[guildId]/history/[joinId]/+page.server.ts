@@ -45,7 +45,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
     options.map((o) => o.inviterId).filter((id): id is string => id !== null),
   );
   return {
-    join: joinView(locals.locale, join),
+    join: joinView(locals.locale, join, { isolateNames: true }),
     candidates: (join.candidates ?? []).map((c) => c.code),
     options: options.map((o) => ({
       code: o.code,
