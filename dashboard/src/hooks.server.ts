@@ -12,6 +12,7 @@ import { getConfig, getConfigResult } from '$lib/server/config';
 import { closeDashboardDb, dashboardDb, providedDb } from '$lib/server/db';
 import { guardGuild } from '$lib/server/guilds/guard';
 import { escapeHtml } from '$lib/server/http/html';
+import { createClientErrorLog } from '$lib/server/http/client-errors';
 import { htmlPage } from '$lib/server/http/responses';
 import { log } from '$lib/server/log';
 import { LOCALE_COOKIE, pickLocale, translate } from '$lib/i18n';
@@ -136,12 +137,24 @@ export const handle = sequence(
   guildGuard,
 );
 
-export const handleError: HandleServerError = ({ error, event, status }) => {
-  if (status !== 404) {
-    log.error(
-      { err: error, path: event.url.pathname, route: event.route.id, status },
-      'request failed',
-    );
+/** 4xx that SvelteKit raises (415, 413, 405…) are the client's mistake: warnings, rate-limited. */
+const clientErrors = createClientErrorLog(log);
+
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+  if (status === 404) return { message: 'Not Found' };
+  if (status >= 400 && status < 500) {
+    clientErrors.report({
+      status,
+      method: event.request.method,
+      path: event.url.pathname,
+      route: event.route.id,
+      reason: error instanceof Error ? error.message : message,
+    });
+    return { message };
   }
-  return { message: status === 404 ? 'Not Found' : 'Internal Error' };
+  log.error(
+    { err: error, path: event.url.pathname, route: event.route.id, status },
+    'request failed',
+  );
+  return { message: 'Internal Error' };
 };

@@ -208,4 +208,57 @@ describe('the built dashboard under attack', () => {
       if (stack.kind === 'pglite') await stack.start();
     });
   });
+
+  describe('client mistakes in the log (item 7)', () => {
+    type LogLine = { level: number; msg: string; status?: number; err?: unknown; stack?: unknown };
+    /** The dashboard's JSON log lines written since `offset` (of stack.output). */
+    const logSince = (offset: number): LogLine[] =>
+      stack.output
+        .slice(offset)
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine);
+    /** Waits until the log holds `count` lines for `status` (the process writes them asynchronously). */
+    const linesFor = async (offset: number, status: number, count: number) => {
+      await expect
+        .poll(() => logSince(offset).filter((l) => l.status === status).length)
+        .toBeGreaterThanOrEqual(count);
+      return logSince(offset).filter((l) => l.status === status);
+    };
+    const post = (body: string, contentType: string) =>
+      fetch(`${base}/servers/${guildId}/codes?/add`, {
+        method: 'POST',
+        body,
+        headers: { cookie: ownerCookie, origin: base, 'content-type': contentType },
+        redirect: 'manual',
+      });
+
+    it('JSON to a form action: 415, logged as a warning without a stack, at most 10 a minute', async () => {
+      const offset = stack.output.length;
+      for (let i = 0; i < 15; i++) {
+        expect((await post(JSON.stringify({ code: 'x' }), 'application/json')).status).toBe(415);
+      }
+      const lines = await linesFor(offset, 415, 10);
+      // A marker request after the flood: its line proves the log was written up to here.
+      await post('x'.repeat(600 * 1024), 'application/x-www-form-urlencoded');
+      await linesFor(offset, 413, 1);
+      expect(logSince(offset).filter((l) => l.status === 415)).toHaveLength(10);
+      for (const line of lines) {
+        expect(line).toMatchObject({ level: 40, status: 415 });
+        expect(line.err).toBeUndefined();
+        expect(JSON.stringify(line)).not.toContain('    at ');
+      }
+      expect(logSince(offset).filter((l) => l.level >= 50)).toEqual([]);
+    });
+
+    it('an oversize body: 413, logged as a warning without a stack', async () => {
+      const offset = stack.output.length;
+      const response = await post('x'.repeat(600 * 1024), 'application/x-www-form-urlencoded');
+      expect(response.status).toBe(413);
+      const [line] = await linesFor(offset, 413, 1);
+      expect(line).toMatchObject({ level: 40, status: 413 });
+      expect(JSON.stringify(line)).not.toContain('    at ');
+      expect(logSince(offset).filter((l) => l.level >= 50)).toEqual([]);
+    });
+  });
 });
