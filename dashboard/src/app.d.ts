@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Db } from '$db/client';
 import type { Locale } from '$db/schema';
 import type { Session, SessionUser } from '$lib/server/auth/session';
-import type { GuildAccess } from '$lib/server/guild-access';
+import type { ManagedGuild } from '$lib/server/guilds/guard';
 
 declare global {
   namespace App {
@@ -18,8 +18,8 @@ declare global {
       locale: Locale;
       user: SessionUser | null;
       session: Session | null;
-      /** Set for /servers/[guildId]/… requests: the logged-in user's access to that guild. */
-      guildAccess: GuildAccess | null;
+      /** /servers/[guildId]/…: the guild, once the guard verified the user manages it (read it with managedGuild). */
+      guild: ManagedGuild | null;
     }
     /** adapter-node's: the Node request (it may carry the hosting process's database handle). */
     interface Platform {

@@ -1,21 +1,20 @@
 /**
- * Every request passes here: timing and security headers, language, configuration check, session,
- * and for /servers/[guildId]/… the user's permission in that guild (re-checked against Discord,
- * cached at most GUILD_CACHE_SECONDS). Non-managers get 403 on every action and endpoint here; the
- * guild layout refuses page loads with a 403 page.
+ * Every request passes these handles in order: response headers, language, configuration,
+ * database, session, and for /servers/[guildId]/… the guild guard (the user must manage that
+ * guild: checked once here for pages, actions and endpoints, see lib/server/guilds/guard.ts).
  */
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie } from '$lib/server/auth/cookies';
-import { invalidateSession, validateSessionToken } from '$lib/server/auth/session';
+import { validateSessionToken } from '$lib/server/auth/session';
 import { deriveTokenKey } from '$lib/server/auth/token-crypto';
 import { getConfig, getConfigResult } from '$lib/server/config';
 import { closeDashboardDb, dashboardDb, providedDb } from '$lib/server/db';
-import { DiscordAuthError } from '$lib/server/discord/user-api';
-import { accessFor, forgetUserGuilds, userGuilds } from '$lib/server/guild-access';
-import { escapeHtml } from '$lib/server/html';
+import { guardGuild } from '$lib/server/guilds/guard';
+import { escapeHtml } from '$lib/server/http/html';
+import { createClientErrorLog } from '$lib/server/http/client-errors';
+import { htmlPage } from '$lib/server/http/responses';
 import { log } from '$lib/server/log';
-import { htmlPage, refusal } from '$lib/server/responses';
 import { LOCALE_COOKIE, pickLocale, translate } from '$lib/i18n';
 
 export const init: ServerInit = async () => {
@@ -35,14 +34,10 @@ export const init: ServerInit = async () => {
   // dashboard (all-in-one), every request brings the gateway's handle and none is opened here.
 };
 
-let tokenKey: Buffer | null = null;
-const key = () => (tokenKey ??= deriveTokenKey(getConfig().sessionSecret));
-
-const headers: Handle = async ({ event, resolve }) => {
+/** Security headers and the server time on every response. */
+const responseHeaders: Handle = async ({ event, resolve }) => {
   const started = performance.now();
-  const response = await resolve(event, {
-    transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale ?? 'de'),
-  });
+  const response = await resolve(event);
   const set = (name: string, value: string) => {
     if (!response.headers.has(name)) response.headers.set(name, value);
   };
@@ -60,35 +55,43 @@ const headers: Handle = async ({ event, resolve }) => {
   return response;
 };
 
+/** The user's language (cookie, else Accept-Language) for texts and `<html lang>`. */
 const language: Handle = ({ event, resolve }) => {
-  event.locals.locale = pickLocale(
+  const locale = pickLocale(
     event.cookies.get(LOCALE_COOKIE),
     event.request.headers.get('accept-language'),
   );
+  event.locals.locale = locale;
   event.locals.user = null;
   event.locals.session = null;
-  event.locals.guildAccess = null;
-  return resolve(event);
+  event.locals.guild = null;
+  return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
 };
 
-const configured: Handle = async ({ event, resolve }) => {
+/** Without a complete configuration every page but /healthz names what is missing (503). */
+const configured: Handle = ({ event, resolve }) => {
   if (event.url.pathname === '/healthz') return resolve(event);
   const result = getConfigResult();
+  if (result.ok) return resolve(event);
   const lang = event.locals.locale;
-  if (!result.ok) {
-    const items = result.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
-    return htmlPage(
-      503,
-      lang,
-      translate(lang, 'config.title'),
-      `<p>${escapeHtml(translate(lang, 'config.text'))}</p><ul>${items}</ul>`,
-    );
-  }
+  const items = result.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
+  return htmlPage(
+    503,
+    lang,
+    translate(lang, 'config.title'),
+    `<p>${escapeHtml(translate(lang, 'config.text'))}</p><ul>${items}</ul>`,
+  );
+};
+
+/** `locals.db`: the hosting process's handle, else the dashboard's own (opened once). */
+const database: Handle = async ({ event, resolve }) => {
+  if (event.url.pathname === '/healthz') return resolve(event);
   try {
-    event.locals.db = (providedDb(event.platform) ?? (await dashboardDb(result.config))).db;
+    event.locals.db = (providedDb(event.platform) ?? (await dashboardDb(getConfig()))).db;
   } catch (error) {
     // The details (host, database, user) are for the log, not for every visitor.
     log.error({ err: error }, 'dashboard database is not available');
+    const lang = event.locals.locale;
     return htmlPage(
       503,
       lang,
@@ -99,86 +102,59 @@ const configured: Handle = async ({ event, resolve }) => {
   return resolve(event);
 };
 
+let tokenKey: Buffer | null = null;
+const key = () => (tokenKey ??= deriveTokenKey(getConfig().sessionSecret));
+
+/** `locals.user` and `locals.session` from the session cookie (extended while in use). */
 const session: Handle = async ({ event, resolve }) => {
   if (event.url.pathname === '/healthz') return resolve(event);
   const config = getConfig();
-  const name = sessionCookieName(config.cookieSecure);
-  const token = event.cookies.get(name);
-  if (token) {
-    const result = await validateSessionToken(event.locals.db, token, { key: key() });
-    if (result) {
-      event.locals.user = result.user;
-      event.locals.session = result.session;
-      if (result.extended) {
-        setSessionCookie(event.cookies, token, result.session.expiresAt, config.cookieSecure);
-      }
-    } else deleteSessionCookie(event.cookies, config.cookieSecure);
-  }
-  return resolve(event);
-};
-
-const guildGuard: Handle = async ({ event, resolve }) => {
-  const guildId = event.params.guildId;
-  if (guildId === undefined) return resolve(event);
-  const { request, locals } = event;
-  const lang = locals.locale;
-  const t = (k: Parameters<typeof translate>[1]) => translate(lang, k);
-  const isRead = request.method === 'GET' || request.method === 'HEAD';
-  const toLogin = () =>
-    new Response(null, {
-      status: 303,
-      headers: {
-        location: `/login?next=${encodeURIComponent(event.url.pathname + event.url.search)}`,
-      },
-    });
-  if (!/^\d{17,20}$/.test(guildId)) {
-    return refusal(request, 404, lang, t('error.404.title'), t('error.404.text'));
-  }
-  if (!locals.user || !locals.session) {
-    return isRead
-      ? toLogin()
-      : refusal(request, 401, lang, t('error.401.title'), t('error.401.text'));
-  }
-  const config = getConfig();
-  try {
-    const guilds = await userGuilds(locals.session, {
-      apiBase: config.apiBase,
-      ttlSeconds: config.guildCacheSeconds,
-    });
-    locals.guildAccess = accessFor(guilds, guildId);
-  } catch (error) {
-    if (error instanceof DiscordAuthError) {
-      // The Discord token was revoked or expired: the session is over, log in again.
-      forgetUserGuilds(locals.session.id);
-      await invalidateSession(locals.db, locals.session.id);
-      deleteSessionCookie(event.cookies, config.cookieSecure);
-      locals.user = null;
-      locals.session = null;
-      return isRead
-        ? toLogin()
-        : refusal(request, 401, lang, t('error.401.title'), t('error.401.text'));
+  const token = event.cookies.get(sessionCookieName(config.cookieSecure));
+  if (!token) return resolve(event);
+  const result = await validateSessionToken(event.locals.db, token, { key: key() });
+  if (result) {
+    event.locals.user = result.user;
+    event.locals.session = result.session;
+    if (result.extended) {
+      setSessionCookie(event.cookies, token, result.session.expiresAt, config.cookieSecure);
     }
-    log.warn({ err: error, guildId }, 'could not check guild permissions with Discord');
-    return refusal(request, 503, lang, t('error.discord.title'), t('error.discord.text'));
-  }
-  if (!locals.guildAccess.canManage && !isRead) {
-    log.info(
-      { userId: locals.user.id, guildId, method: request.method, route: event.route.id },
-      'refused: not a manager of this guild',
-    );
-    return refusal(request, 403, lang, t('error.403.title'), t('error.403.text'));
-  }
+  } else deleteSessionCookie(event.cookies, config.cookieSecure);
   return resolve(event);
 };
 
-export const handle = sequence(headers, language, configured, session, guildGuard);
+/** /servers/[guildId]/…: only for users who manage that guild (`locals.guild`). */
+const guildGuard: Handle = async ({ event, resolve }) => {
+  if (event.params.guildId === undefined) return resolve(event);
+  return (await guardGuild(event, getConfig())) ?? resolve(event);
+};
 
-export const handleError: HandleServerError = ({ error, event, status }) => {
-  if (status !== 404) {
-    log.error(
-      { err: error, path: event.url.pathname, route: event.route.id, status },
-      'request failed',
-    );
+export const handle = sequence(
+  responseHeaders,
+  language,
+  configured,
+  database,
+  session,
+  guildGuard,
+);
+
+/** 4xx that SvelteKit raises (415, 413, 405…) are the client's mistake: warnings, rate-limited. */
+const clientErrors = createClientErrorLog(log);
+
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+  if (status === 404) return { message: 'Not Found' };
+  if (status >= 400 && status < 500) {
+    clientErrors.report({
+      status,
+      method: event.request.method,
+      path: event.url.pathname,
+      route: event.route.id,
+      reason: error instanceof Error ? error.message : message,
+    });
+    return { message };
   }
-  return { message: status === 404 ? 'Not Found' : 'Internal Error' };
+  log.error(
+    { err: error, path: event.url.pathname, route: event.route.id, status },
+    'request failed',
+  );
+  return { message: 'Internal Error' };
 };

@@ -4,8 +4,15 @@
  */
 import { and, desc, eq, gte, isNull, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { Db } from '../client';
-import { inviterStats, memberJoins, type JoinCandidate, type JoinOutcome } from '../schema';
+import { queryRows, type Db } from '../client';
+import {
+  guilds,
+  invites,
+  inviterStats,
+  memberJoins,
+  type JoinCandidate,
+  type JoinOutcome,
+} from '../schema';
 import { recomputeInviterStats } from './leaderboard';
 import { awardInviteXp } from './rewards';
 
@@ -363,6 +370,27 @@ export async function resolveJoin(
     }
     return { xpAwarded };
   });
+}
+
+/**
+ * Whether the stored data knows `userId` as a member or an inviter of this guild: its owner, the
+ * creator of one of its invites (also deleted ones), the inviter of one of its joins, or a member
+ * whose join is not marked left. An admin may credit only such a person with a join; each test is
+ * an index lookup.
+ */
+export async function isMemberOrInviter(db: Db, guildId: string, userId: string): Promise<boolean> {
+  const [row] = await queryRows<{ known: boolean }>(
+    db,
+    sql`select (
+          exists (select 1 from ${guilds} where id = ${guildId} and owner_id = ${userId})
+          or exists (select 1 from ${invites} where guild_id = ${guildId} and inviter_id = ${userId})
+          or exists (select 1 from ${memberJoins}
+                     where guild_id = ${guildId} and inviter_id = ${userId})
+          or exists (select 1 from ${memberJoins}
+                     where guild_id = ${guildId} and member_id = ${userId} and left_at is null)
+        ) as known`,
+  );
+  return row?.known === true;
 }
 
 /** A member's most recent join in a guild (for "who invited X"), or null. */

@@ -38,6 +38,19 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1');
 }
 
+/**
+ * Direction overrides, embeddings, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E/F,
+ * U+061C): in free text they would reorder the rest of the line ("gnp.exe" shown as "exe.png").
+ * They are dropped: a name needs none (the bidi algorithm orders Arabic or Hebrew text by itself).
+ * People are mentions, which Discord renders itself and which cannot be spoofed this way.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+/** A user-chosen name (the guild's) as free text in a message: no direction controls, no markdown. */
+export function freeText(text: string): string {
+  return escapeMarkdown(text.replace(BIDI_CONTROLS, ''));
+}
+
 function body(content: string, users: (string | null)[], locale: Locale): MessageBody {
   const truncated =
     content.length > MAX_MESSAGE_LENGTH ? `${content.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : content;
@@ -51,7 +64,7 @@ export function renderLogMessage(input: RenderInput): MessageBody | null {
   if (settings.logChannelId === null || input.excluded) return null;
   const values = {
     member: mention(input.memberId),
-    guild: escapeMarkdown(input.guildName),
+    guild: freeText(input.guildName),
     code: input.code ?? '',
     xp: input.xpAwarded,
   };
@@ -83,7 +96,7 @@ export function renderInviterDm(input: RenderInput): MessageBody | null {
   const content = renderTemplate(settings.templates.dm, {
     member: mention(input.memberId),
     inviter: mention(inviterId),
-    guild: escapeMarkdown(input.guildName),
+    guild: freeText(input.guildName),
     code: input.code ?? '',
     count: input.inviterInvites ?? 0,
     xp: input.xpAwarded,

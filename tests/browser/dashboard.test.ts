@@ -11,7 +11,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit';
 import { listExcludedCodes } from '../../db/queries/excluded-codes';
+import { applyDecision } from '../../db/queries/joins';
 import { getGuildSettings } from '../../db/queries/settings';
+import { upsertUsers } from '../../db/queries/users';
 import { authSessions, memberJoins } from '../../db/schema';
 import { freePort } from '../helpers/ports';
 import { DashboardStack } from './stack';
@@ -279,14 +281,18 @@ suite('dashboard in a browser', () => {
     expect(csv).toContain('nur die Nutzungen von');
   });
 
-  it('refuses a resolve with a code from nowhere or an inviter the code does not belong to', async () => {
+  it('refuses a resolve with a code from nowhere, an inviter the code does not belong to, the member herself or a stranger', async () => {
     await page.goto(guildPath('/history?outcome=ambiguous'));
     const href = await page
       .getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' })
       .getAttribute('href');
+    const ulla = world.joins.find((j) => j.outcome === 'ambiguous')!.memberId;
     const attempts: Record<string, string>[] = [
       { code: 'not-in-this-guild' },
       { code: world.modInvite.code, inviterId: world.member.id },
+      // Without a code: not the member herself, not someone this server never saw.
+      { code: '', inviterId: ulla },
+      { code: '', inviterId: '123456789012345678' },
     ];
     for (const form of attempts) {
       // As a browser without JavaScript posts it: the page comes back with the failure's status.
@@ -465,6 +471,84 @@ suite('dashboard in a browser', () => {
       .from(authSessions)
       .where(eq(authSessions.userId, world.admin.id));
     expect(sessions).toHaveLength(0);
+  });
+
+  it('isolates names with direction overrides (U+202E): leaderboard, history, overview, resolve', async () => {
+    if (stack.kind === 'pglite') await stack.stop();
+    const { db } = await stack.db();
+    const nina = world.joins.find((j) => j.outcome === 'unknown')!.memberId;
+    const profile = (id: string, username: string, globalName: string) => ({
+      id,
+      username,
+      globalName,
+      avatar: null,
+      bot: false,
+    });
+    await upsertUsers(db, [
+      profile(world.mod.id, 'mo', 'Mo \u202Egnp.exe'),
+      profile(nina, 'nina', 'Nina \u202Etxt.scr'),
+      profile('800000000000000099', 'otto', 'Otto Offen'),
+    ]);
+    // A join whose two candidate codes share one inviter: its reason names him in a sentence.
+    const { joinId } = await applyDecision(
+      db,
+      {
+        guildId: world.guild.id,
+        memberId: '800000000000000099',
+        joinedAt: new Date(),
+        memberBot: false,
+        outcome: 'ambiguous',
+        reason: 'several_codes',
+        code: null,
+        inviterId: world.mod.id,
+        candidates: [
+          { code: world.modInvite.code, inviterId: world.mod.id },
+          { code: 'mo-second', inviterId: world.mod.id },
+        ],
+      },
+      { xpPerInvite: 50, excluded: false },
+    );
+    await stack.start();
+    const { context, page: viewer } = await loginAs(world.admin.id);
+    // Each U+202E must be isolated together with just its name: by an element that isolates
+    // (bdi, unicode-bidi: isolate) and holds only the name, or between FSI and PDI (U+2068,
+    // U+2069) inside a longer text. Then the override cannot reorder anything after the name.
+    const names = ['Mo \u202Egnp.exe', 'Nina \u202Etxt.scr'];
+    const check = `(() => {
+      const names = ${JSON.stringify(names)};
+      const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+      const found = [];
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.nodeValue;
+        for (let i = text.indexOf('\u202E'); i !== -1; i = text.indexOf('\u202E', i + 1)) {
+          const open = text.lastIndexOf('\u2068', i);
+          const close = text.indexOf('\u2069', i);
+          const inText = open !== -1 && close !== -1 && names.includes(text.slice(open + 1, close));
+          let el = node.parentElement;
+          while (el && !['isolate', 'isolate-override', 'plaintext'].includes(getComputedStyle(el).unicodeBidi)) {
+            el = el.parentElement;
+          }
+          found.push({ text, isolated: inText || (el !== null && names.includes(el.textContent.trim())) });
+        }
+      }
+      return found;
+    })()`;
+    const pages: [string, string[]][] = [
+      ['/leaderboard', [names[0]!]],
+      ['/history', names],
+      ['', [names[0]!]],
+      [`/history/${joinId}`, [names[0]!]],
+    ];
+    for (const [path, expected] of pages) {
+      await viewer.goto(guildPath(path));
+      const found = await viewer.evaluate<{ text: string; isolated: boolean }[]>(check);
+      const texts = found.map((f) => f.text).join('\n');
+      for (const name of expected) expect(texts, path).toContain(name);
+      for (const node of found) {
+        expect(node.isolated, `${path || '/'}: ${JSON.stringify(node.text)}`).toBe(true);
+      }
+    }
+    await context.close();
   });
 
   async function firstJoinId(): Promise<number> {

@@ -180,8 +180,21 @@ export const cookieHeader = (jar: Map<string, string>) =>
 
 /** The whole OAuth dance without a browser: returns the cookie jar of a logged-in `userId`. */
 export async function loginWithFetch(base: string, userId: string): Promise<Map<string, string>> {
+  return (await loginFlow(base, userId)).jar;
+}
+
+/**
+ * The OAuth dance starting at `/login?next=…`: the cookie jar and where the callback sends the
+ * browser afterwards (its Location header, as sent).
+ */
+export async function loginFlow(
+  base: string,
+  userId: string,
+  next?: string,
+): Promise<{ jar: Map<string, string>; location: string }> {
   const jar = new Map<string, string>();
-  const start = await fetch(`${base}/login`, { redirect: 'manual' });
+  const query = next === undefined ? '' : `?next=${encodeURIComponent(next)}`;
+  const start = await fetch(`${base}/login${query}`, { redirect: 'manual' });
   absorb(jar, start);
   const authorize = new URL(start.headers.get('location')!);
   authorize.searchParams.set('sim_user', userId);
@@ -195,5 +208,5 @@ export async function loginWithFetch(base: string, userId: string): Promise<Map<
   absorb(jar, back);
   if (back.status !== 303)
     throw new Error(`callback answered ${back.status}: ${await back.text()}`);
-  return jar;
+  return { jar, location: back.headers.get('location') ?? '' };
 }

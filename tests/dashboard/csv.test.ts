@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_BOM, csvCell, csvLine } from '../../dashboard/src/lib/server/csv';
+import { CSV_BOM, csvCell, csvLine } from '../../dashboard/src/lib/server/history/csv';
 
 describe('CSV export cells', () => {
   it('neutralises formulas with a leading apostrophe', () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { de } from '../../dashboard/src/lib/i18n/de';
 import { en } from '../../dashboard/src/lib/i18n/en';
 import { pickLocale, translate } from '../../dashboard/src/lib/i18n';
-import { parseHistoryQuery, historySearch } from '../../dashboard/src/lib/server/history-query';
-import { safeNext } from '../../dashboard/src/lib/server/safe-next';
+import { parseHistoryQuery, historySearch } from '../../dashboard/src/lib/server/history/query';
+import { safeNext } from '../../dashboard/src/lib/server/http/safe-next';
 
 describe('dashboard texts', () => {
   it('have the same keys in German and English, none empty', () => {

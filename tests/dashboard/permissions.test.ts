@@ -5,9 +5,9 @@ import {
   basePermissions,
   channelPermissions,
 } from '../../dashboard/src/lib/server/discord/permissions';
-import { diagnose, hasProblems } from '../../dashboard/src/lib/server/doctor';
-import { accessFor, canManageGuild } from '../../dashboard/src/lib/server/guild-access';
-import { BOT_PERMISSIONS, botInviteUrl } from '../../dashboard/src/lib/server/invite-link';
+import { diagnose, hasProblems } from '../../dashboard/src/lib/server/guilds/doctor';
+import { accessFor, canManageGuild } from '../../dashboard/src/lib/server/guilds/access';
+import { BOT_PERMISSIONS, botInviteUrl } from '../../dashboard/src/lib/server/guilds/invite-link';
 
 const bits = (b: bigint) => b.toString();
 

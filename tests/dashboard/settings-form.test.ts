@@ -7,7 +7,7 @@ import {
   settingsDiff,
   validateSettings,
   type SettingsFormValues,
-} from '../../dashboard/src/lib/server/settings-form';
+} from '../../dashboard/src/lib/server/settings/form';
 
 const GUILD = '100000000000000001';
 const TEXT = '200000000000000001';

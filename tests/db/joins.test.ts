@@ -1,7 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertGuild } from '../../db/queries/guilds';
+import { saveBaseline } from '../../db/queries/invites';
 import {
   applyDecision,
+  isMemberOrInviter,
   recordLeave,
   recordPendingJoin,
   resolveJoin,
@@ -159,5 +162,67 @@ describe.each(dbKinds)('join records on %s', (kind) => {
         excluded: false,
       }),
     ).rejects.toThrow(/not found/);
+  });
+
+  it('knows who may be credited with a join: members and inviters of this guild only', async () => {
+    const guild = '100000000000000098';
+    const owner = '400000000000000090';
+    const codeCreator = '400000000000000091';
+    const deletedCodeCreator = '400000000000000092';
+    const present = newMember();
+    const left = newMember();
+    const stranger = newMember();
+    await upsertGuild(handle.db, {
+      id: guild,
+      name: 'Other',
+      icon: null,
+      ownerId: owner,
+      features: [],
+      botPermissions: null,
+    });
+    const invite = (code: string, inviterId: string, deletedAt: number | null) => ({
+      code,
+      uses: 0,
+      maxUses: 0,
+      expiresAt: null,
+      inviterId,
+      channelId: null,
+      temporary: false,
+      deletedAt,
+    });
+    await saveBaseline(handle.db, guild, {
+      invites: [invite('live', codeCreator, null), invite('gone', deletedCodeCreator, Date.now())],
+      vanity: null,
+      takenAt: Date.now(),
+    });
+    const join = (memberId: string, inviterId: string) =>
+      applyDecision(
+        handle.db,
+        {
+          guildId: guild,
+          memberId,
+          joinedAt: at(),
+          memberBot: false,
+          outcome: 'exact',
+          reason: 'single_code',
+          code: 'live',
+          inviterId,
+          candidates: null,
+        },
+        { xpPerInvite: 0, excluded: false },
+      );
+    await join(present, codeCreator);
+    await join(left, INVITER);
+    await recordLeave(handle.db, guild, left, at());
+
+    for (const id of [owner, codeCreator, deletedCodeCreator, INVITER, present]) {
+      expect(await isMemberOrInviter(handle.db, guild, id), id).toBe(true);
+    }
+    for (const id of [left, stranger]) {
+      expect(await isMemberOrInviter(handle.db, guild, id), id).toBe(false);
+    }
+    // Another guild's members and inviters are strangers here.
+    expect(await isMemberOrInviter(handle.db, GUILD, present)).toBe(false);
+    expect(await isMemberOrInviter(handle.db, GUILD, codeCreator)).toBe(false);
   });
 });

@@ -221,7 +221,8 @@ export const de = {
   'resolve.noCode': '— Code unbekannt —',
   'resolve.candidate': 'infrage kommend',
   'resolve.inviter': 'Einladende Person (Discord-ID)',
-  'resolve.inviterHint': 'Leer lassen, wenn sie sich aus dem Code ergibt.',
+  'resolve.inviterHint':
+    'Leer lassen, wenn sie sich aus dem Code ergibt. Sonst ein Mitglied oder eine Person, die auf diesem Server schon eingeladen hat.',
   'resolve.xpNote':
     'XP gibt es wie sonst nur einmal pro Mitglied und Code (und nur mit Code). Die Zuordnung wird mit deinem Namen und der Zeit gespeichert.',
   'resolve.submit': 'Zuordnen',
@@ -235,6 +236,10 @@ export const de = {
     'Diesen Code gibt es in diesem Server nicht (weder als Kandidat noch als Einladung).',
   'resolve.error.inviterMismatch':
     'Dieser Code gehört einer anderen Person; lass das Feld leer oder wähle den passenden Code.',
+  'resolve.error.inviterSelf':
+    'Das ist die Person selbst, die beigetreten ist: Sie kann sich nicht selbst eingeladen haben.',
+  'resolve.error.inviterUnknown':
+    'Diese Person ist auf diesem Server nicht bekannt, weder als Mitglied noch als einladende Person.',
 
   'pager.label': 'Seiten',
   'pager.prev': '← Vorherige Seite',

@@ -213,7 +213,8 @@ export const en: Messages = {
   'resolve.noCode': '— code unknown —',
   'resolve.candidate': 'candidate',
   'resolve.inviter': 'Inviter (Discord id)',
-  'resolve.inviterHint': 'Leave empty when it follows from the code.',
+  'resolve.inviterHint':
+    'Leave empty when it follows from the code. Otherwise a member, or someone who has invited people to this server before.',
   'resolve.xpNote':
     'As always, XP is given only once per member and code (and only with a code). The assignment is stored with your name and the time.',
   'resolve.submit': 'Assign',
@@ -224,6 +225,10 @@ export const en: Messages = {
   'resolve.error.unknownCode': 'This server has no such code (neither a candidate nor an invite).',
   'resolve.error.inviterMismatch':
     'This code belongs to someone else; leave the field empty or pick the matching code.',
+  'resolve.error.inviterSelf':
+    'That is the member who joined: they cannot have invited themselves.',
+  'resolve.error.inviterUnknown':
+    'This server does not know this person, neither as a member nor as an inviter.',
 
   'pager.label': 'Pages',
   'pager.prev': '← Previous page',

@@ -1,7 +1,7 @@
 /** The language switch (POST): remembers de/en in a cookie and goes back to the page. */
 import { redirect } from '@sveltejs/kit';
 import { getConfigResult } from '$lib/server/config';
-import { safeNext } from '$lib/server/safe-next';
+import { safeNext } from '$lib/server/http/safe-next';
 import { isLocale, LOCALE_COOKIE } from '$lib/i18n';
 import type { RequestHandler } from './$types';
 

@@ -9,7 +9,7 @@ import {
 } from '$lib/server/auth/cookies';
 import { authorizationUrl } from '$lib/server/auth/oauth';
 import { getConfig } from '$lib/server/config';
-import { safeNext } from '$lib/server/safe-next';
+import { safeNext } from '$lib/server/http/safe-next';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = ({ cookies, locals, url }) => {

@@ -4,7 +4,7 @@ import { deleteSessionCookie } from '$lib/server/auth/cookies';
 import { revokeToken } from '$lib/server/auth/oauth';
 import { invalidateSession } from '$lib/server/auth/session';
 import { getConfig } from '$lib/server/config';
-import { forgetUserGuilds } from '$lib/server/guild-access';
+import { forgetUserGuilds } from '$lib/server/guilds/access';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
 

@@ -1,15 +1,15 @@
 /** The server picker: guilds the user manages, split into "bot present" and "bot missing". */
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { presentGuildIds } from '$db/queries/guilds';
-import { getConfig } from '$lib/server/config';
-import { DiscordAuthError } from '$lib/server/discord/user-api';
-import { requireUser } from '$lib/server/guard';
-import { canManageGuild, userGuilds } from '$lib/server/guild-access';
-import { botInviteUrl } from '$lib/server/invite-link';
-import { translate } from '$lib/i18n';
-import { redirect } from '@sveltejs/kit';
-import { invalidateSession } from '$lib/server/auth/session';
 import { deleteSessionCookie } from '$lib/server/auth/cookies';
+import { requireUser } from '$lib/server/auth/require-user';
+import { invalidateSession } from '$lib/server/auth/session';
+import { getConfig } from '$lib/server/config';
+import { loginUrl } from '$lib/server/http/safe-next';
+import { DiscordAuthError } from '$lib/server/discord/user-api';
+import { canManageGuild, userGuilds } from '$lib/server/guilds/access';
+import { botInviteUrl } from '$lib/server/guilds/invite-link';
+import { translate } from '$lib/i18n';
 import type { PageServerLoad } from './$types';
 
 const iconUrl = (id: string, icon: string | null) =>
@@ -28,7 +28,7 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
     if (err instanceof DiscordAuthError) {
       await invalidateSession(locals.db, session.id);
       deleteSessionCookie(cookies, config.cookieSecure);
-      redirect(303, '/login?next=/servers');
+      redirect(303, loginUrl('/servers'));
     }
     error(503, { message: translate(locals.locale, 'error.discord.text') });
   }

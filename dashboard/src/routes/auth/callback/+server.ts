@@ -15,9 +15,9 @@ import { createSession, deleteExpiredSessions, invalidateSession } from '$lib/se
 import { deriveTokenKey } from '$lib/server/auth/token-crypto';
 import { getConfig } from '$lib/server/config';
 import { fetchCurrentUser } from '$lib/server/discord/user-api';
-import { forgetUserGuilds } from '$lib/server/guild-access';
+import { forgetUserGuilds } from '$lib/server/guilds/access';
 import { log } from '$lib/server/log';
-import { safeNext } from '$lib/server/safe-next';
+import { safeNext } from '$lib/server/http/safe-next';
 import { translate } from '$lib/i18n';
 import type { RequestHandler } from './$types';
 

@@ -1,17 +1,17 @@
-/** Every guild page: the user must manage the guild (re-checked per request, see hooks.server.ts). */
+/** Every guild page: the guard verified the user manages the guild (a non-manager gets the 403 page here). */
 import { getGuild } from '$db/queries/guilds';
 import { getConfig } from '$lib/server/config';
-import { requireManager } from '$lib/server/guard';
-import { botInviteUrl } from '$lib/server/invite-link';
+import { managedGuild } from '$lib/server/guilds/guard';
+import { botInviteUrl } from '$lib/server/guilds/invite-link';
 import type { LayoutServerLoad } from './$types';
 
-export const load: LayoutServerLoad = async ({ locals, params }) => {
-  const { access } = requireManager(locals);
-  const guild = await getGuild(locals.db, params.guildId);
+export const load: LayoutServerLoad = async ({ locals }) => {
+  const guild = managedGuild(locals);
+  const stored = await getGuild(locals.db, guild.id);
   const config = getConfig();
   return {
-    guild: { id: params.guildId, name: guild?.name ?? access.guild.name },
-    botPresent: guild !== null && guild.removedAt === null,
-    inviteUrl: botInviteUrl(config.authorizeUrl, config.clientId, params.guildId),
+    guild: { id: guild.id, name: stored?.name ?? guild.name },
+    botPresent: stored !== null && stored.removedAt === null,
+    inviteUrl: botInviteUrl(config.authorizeUrl, config.clientId, guild.id),
   };
 };

@@ -7,15 +7,15 @@ import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
 import { getBotApi } from '$lib/server/discord/bot-api';
-import { hasProblems } from '$lib/server/doctor';
-import { requireManager } from '$lib/server/guard';
-import { diagnoseGuild } from '$lib/server/guild-diagnosis';
+import { hasProblems } from '$lib/server/guilds/doctor';
+import { diagnoseGuild } from '$lib/server/guilds/diagnosis';
+import { managedGuild } from '$lib/server/guilds/guard';
+import { leaderboardView } from '$lib/server/leaderboard/view';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
-  requireManager(locals);
+export const load: PageServerLoad = async ({ locals }) => {
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
-  const guildId = params.guildId;
   const [guild, settings, summary, top, audit] = await Promise.all([
     getGuild(db, guildId),
     getGuildSettings(db, guildId),
@@ -43,16 +43,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
       xpPerInvite: settings.xpPerInvite,
       locale: settings.locale,
     },
-    top: top.map((r) => ({
-      rank: r.rank,
-      inviterId: r.inviterId,
-      name: displayName(
-        r.username === null ? undefined : { username: r.username, globalName: r.globalName },
-        r.inviterId,
-      ),
-      invites: r.invites,
-      xp: r.xp,
-    })),
+    top: top.map(leaderboardView),
     doctor: doctor ? { ...doctor, problems: hasProblems(doctor.checks) } : null,
     audit: audit.map((a) => ({
       id: a.id,

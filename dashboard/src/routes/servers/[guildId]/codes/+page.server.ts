@@ -11,16 +11,16 @@ import { listStoredInvites } from '$db/queries/invites';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
 import { getBotApi } from '$lib/server/discord/bot-api';
-import { requireBotPresent, requireManager } from '$lib/server/guard';
+import { managedGuild, requireBotPresent } from '$lib/server/guilds/guard';
 import { log } from '$lib/server/log';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
-  requireManager(locals);
+export const load: PageServerLoad = async ({ locals }) => {
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
   const [invites, excluded] = await Promise.all([
-    listStoredInvites(db, params.guildId),
-    listExcludedCodes(db, params.guildId),
+    listStoredInvites(db, guildId),
+    listExcludedCodes(db, guildId),
   ]);
   const names = await getUsers(
     db,
@@ -28,7 +28,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   );
   let channelNames = new Map<string, string>();
   try {
-    const channels = await getBotApi(getConfig()).channels(params.guildId);
+    const channels = await getBotApi(getConfig()).channels(guildId);
     channelNames = new Map(channels.map((c) => [c.id, c.name]));
   } catch {
     // Without Discord the channel ids are shown instead of names.
@@ -49,15 +49,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   };
 };
 
-async function setExcluded(
-  locals: App.Locals,
-  guildId: string,
-  actorId: string,
-  code: string,
-  exclude: boolean,
-) {
+/** Excludes or includes a code of the verified guild, with its audit entry. */
+async function setExcluded(locals: App.Locals, code: string, exclude: boolean) {
+  const { id: guildId, user } = managedGuild(locals);
+  const actorId = user.id;
   const db = locals.db;
-  await requireBotPresent(db, locals, guildId);
+  await requireBotPresent(db, locals.locale, guildId);
   await db.transaction(async (tx) => {
     if (exclude) await excludeCode(tx, guildId, code, actorId);
     else await includeCode(tx, guildId, code);
@@ -72,19 +69,17 @@ async function setExcluded(
 }
 
 export const actions: Actions = {
-  toggle: async ({ locals, params, request }) => {
-    const { user } = requireManager(locals);
+  toggle: async ({ locals, request }) => {
     const form = await request.formData();
     const code = String(form.get('code') ?? '');
     const exclude = form.get('exclude') === '1';
     if (!INVITE_CODE_PATTERN.test(code)) {
       return fail(400, { toggleError: 'codes.error.invalid' as const, code });
     }
-    await setExcluded(locals, params.guildId, user.id, code, exclude);
+    await setExcluded(locals, code, exclude);
     return { done: exclude ? ('codes.excluded' as const) : ('codes.included' as const), code };
   },
-  add: async ({ locals, params, request }) => {
-    const { user } = requireManager(locals);
+  add: async ({ locals, request }) => {
     const form = await request.formData();
     const raw = String(form.get('code') ?? '').trim();
     // Accept pasted links: discord.gg/abc, https://discord.com/invite/abc.
@@ -95,7 +90,7 @@ export const actions: Actions = {
     if (!INVITE_CODE_PATTERN.test(code)) {
       return fail(400, { addError: 'codes.error.invalid' as const, value: raw });
     }
-    await setExcluded(locals, params.guildId, user.id, code, true);
+    await setExcluded(locals, code, true);
     return { done: 'codes.excluded' as const, code };
   },
 };

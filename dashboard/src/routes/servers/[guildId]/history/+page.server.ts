@@ -1,38 +1,38 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
 import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
-import { cachedJoinsPerDay } from '$lib/server/chart-cache';
-import { requireManager } from '$lib/server/guard';
-import { historyFilter } from '$lib/server/history-filter';
-import { historySearch, parseHistoryQuery } from '$lib/server/history-query';
-import { joinView } from '$lib/server/history-view';
+import { cachedJoinsPerDay } from '$lib/server/history/chart-cache';
+import { managedGuild } from '$lib/server/guilds/guard';
+import { historyFilter } from '$lib/server/history/filter';
+import { historySearch, parseHistoryQuery } from '$lib/server/history/query';
+import { joinView } from '$lib/server/history/view';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
 
-export const load: PageServerLoad = async ({ locals, params, url }) => {
-  requireManager(locals);
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
   const query = parseHistoryQuery(url.searchParams);
-  const filter = await historyFilter(db, params.guildId, query);
+  const filter = await historyFilter(db, guildId, query);
   const [page, count, chart] = await Promise.all([
-    listJoins(db, params.guildId, filter, {
+    listJoins(db, guildId, filter, {
       limit: PAGE_SIZE,
       before: query.before,
       after: query.after,
     }),
-    countJoins(db, params.guildId, filter),
-    cachedJoinsPerDay(db, params.guildId),
+    countJoins(db, guildId, filter),
+    cachedJoinsPerDay(db, guildId),
   ]);
   const filterValues = { outcome: query.outcome, code: query.code, inviter: query.inviter };
   return {
     outcomes: HISTORY_OUTCOMES,
     filter: filterValues,
     invalid: query.invalid,
-    rows: page.rows.map((r) => joinView(locals.locale, r)),
+    rows: page.rows.map((r) => joinView(locals.locale, r, { isolateNames: true })),
     count,
     olderHref: page.older ? historySearch(filterValues, { before: page.older }) : null,
     newerHref: page.newer ? historySearch(filterValues, { after: page.newer }) : null,
-    exportHref: `/servers/${params.guildId}/history/export${historySearch(filterValues)}`,
+    exportHref: `/servers/${guildId}/history/export${historySearch(filterValues)}`,
     chart,
     resolved: url.searchParams.get('resolved'),
   };

@@ -1,19 +1,19 @@
 /** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway). */
 import { countLeaderboard, getLeaderboard } from '$db/queries/leaderboard';
-import { displayName } from '$db/queries/users';
-import { requireManager } from '$lib/server/guard';
+import { managedGuild } from '$lib/server/guilds/guard';
+import { leaderboardView } from '$lib/server/leaderboard/view';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 25;
 
-export const load: PageServerLoad = async ({ locals, params, url }) => {
-  requireManager(locals);
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
-  const total = await countLeaderboard(db, params.guildId);
+  const total = await countLeaderboard(db, guildId);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const requested = Number(url.searchParams.get('page') ?? '1');
   const page = Number.isInteger(requested) ? Math.min(Math.max(requested, 1), pages) : 1;
-  const rows = await getLeaderboard(db, params.guildId, {
+  const rows = await getLeaderboard(db, guildId, {
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
   });
@@ -21,17 +21,6 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
     page,
     pages,
     total,
-    rows: rows.map((r) => ({
-      rank: r.rank,
-      inviterId: r.inviterId,
-      name: displayName(
-        r.username === null ? undefined : { username: r.username, globalName: r.globalName },
-        r.inviterId,
-      ),
-      invites: r.invites,
-      leaves: r.leaves,
-      joins: r.joins,
-      xp: r.xp,
-    })),
+    rows: rows.map(leaderboardView),
   };
 };

@@ -9,7 +9,7 @@ import {
 } from '$db/shared/templates';
 import { getConfig } from '$lib/server/config';
 import { getBotApi, LOG_CHANNEL_TYPES } from '$lib/server/discord/bot-api';
-import { requireBotPresent, requireManager } from '$lib/server/guard';
+import { managedGuild, requireBotPresent } from '$lib/server/guilds/guard';
 import { log } from '$lib/server/log';
 import {
   formValuesFrom,
@@ -17,7 +17,7 @@ import {
   settingsDiff,
   validateSettings,
   type ChannelOption,
-} from '$lib/server/settings-form';
+} from '$lib/server/settings/form';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The guild's text and announcement channels from Discord, or null when Discord cannot be asked. */
@@ -34,11 +34,11 @@ async function logChannelOptions(guildId: string): Promise<ChannelOption[] | nul
   }
 }
 
-export const load: PageServerLoad = async ({ locals, params }) => {
-  requireManager(locals);
+export const load: PageServerLoad = async ({ locals }) => {
+  const guildId = managedGuild(locals).id;
   const [settings, channels] = await Promise.all([
-    getGuildSettings(locals.db, params.guildId),
-    logChannelOptions(params.guildId),
+    getGuildSettings(locals.db, guildId),
+    logChannelOptions(guildId),
   ]);
   return {
     values: formValuesFrom(settings),
@@ -53,11 +53,10 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 };
 
 export const actions: Actions = {
-  save: async ({ locals, params, request }) => {
-    const { user } = requireManager(locals);
-    const guildId = params.guildId;
+  save: async ({ locals, request }) => {
+    const { id: guildId, user } = managedGuild(locals);
     const db = locals.db;
-    await requireBotPresent(db, locals, guildId);
+    await requireBotPresent(db, locals.locale, guildId);
     const values = readSettingsForm(await request.formData());
     const [current, channels] = await Promise.all([
       getGuildSettings(db, guildId),

@@ -1,16 +1,17 @@
 /** Resolve an undecided join: an admin assigns its code (and so the inviter) or only the inviter. */
 import { error, fail, redirect } from '@sveltejs/kit';
 import { recordAudit } from '$db/queries/audit';
-import { excludedAmong, INVITE_CODE_PATTERN } from '$db/queries/excluded-codes';
+import { excludedAmong } from '$db/queries/excluded-codes';
 import { getJoin } from '$db/queries/history';
 import { listStoredInvites } from '$db/queries/invites';
-import { RESOLVABLE_OUTCOMES, resolveJoin, ResolveError } from '$db/queries/joins';
+import { isMemberOrInviter, resolveJoin, ResolveError } from '$db/queries/joins';
 import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import type { Db } from '$db/client';
-import { forgetJoinsPerDay } from '$lib/server/chart-cache';
-import { requireManager } from '$lib/server/guard';
-import { joinView } from '$lib/server/history-view';
+import { forgetJoinsPerDay } from '$lib/server/history/chart-cache';
+import { managedGuild } from '$lib/server/guilds/guard';
+import { checkResolve, type ResolveErrors } from '$lib/server/history/resolve-form';
+import { joinView } from '$lib/server/history/view';
 import { log } from '$lib/server/log';
 import { translate } from '$lib/i18n';
 import type { Actions, PageServerLoad } from './$types';
@@ -35,16 +36,16 @@ async function loadJoin(db: Db, guildId: string, raw: string, locale: 'de' | 'en
 }
 
 export const load: PageServerLoad = async ({ locals, params }) => {
-  requireManager(locals);
+  const guildId = managedGuild(locals).id;
   const db = locals.db;
-  const join = await loadJoin(db, params.guildId, params.joinId, locals.locale);
-  const options = await codeOptions(db, params.guildId, join.candidates ?? []);
+  const join = await loadJoin(db, guildId, params.joinId, locals.locale);
+  const options = await codeOptions(db, guildId, join.candidates ?? []);
   const names = await getUsers(
     db,
     options.map((o) => o.inviterId).filter((id): id is string => id !== null),
   );
   return {
-    join: joinView(locals.locale, join),
+    join: joinView(locals.locale, join, { isolateNames: true }),
     candidates: (join.candidates ?? []).map((c) => c.code),
     options: options.map((o) => ({
       code: o.code,
@@ -56,41 +57,22 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 
 export const actions: Actions = {
   resolve: async ({ locals, params, request }) => {
-    const { user } = requireManager(locals);
+    const { id: guildId, user } = managedGuild(locals);
     const db = locals.db;
-    const guildId = params.guildId;
     const join = await loadJoin(db, guildId, params.joinId, locals.locale);
     const form = await request.formData();
     const code = String(form.get('code') ?? '').trim() || null;
-    let inviterId = String(form.get('inviterId') ?? '').trim() || null;
-    const values = { code: code ?? '', inviterId: inviterId ?? '' };
-    if (!RESOLVABLE_OUTCOMES.includes(join.outcome)) {
-      return fail(400, { values, errors: { form: 'resolve.error.notResolvable' as const } });
-    }
-    if (code !== null && !INVITE_CODE_PATTERN.test(code)) {
-      return fail(400, { values, errors: { code: 'codes.error.invalid' as const } });
-    }
-    if (code !== null) {
-      // Only this guild's candidates and invites; a code with a known creator credits that creator.
-      const option = (await codeOptions(db, guildId, join.candidates ?? [])).find(
-        (o) => o.code === code,
-      );
-      if (!option)
-        return fail(400, { values, errors: { code: 'resolve.error.unknownCode' as const } });
-      if (option.inviterId !== null && inviterId !== null && inviterId !== option.inviterId) {
-        return fail(400, {
-          values,
-          errors: { inviterId: 'resolve.error.inviterMismatch' as const },
-        });
-      }
-      inviterId ??= option.inviterId;
-    }
-    if (inviterId === null) {
-      return fail(400, { values, errors: { inviterId: 'resolve.error.inviterRequired' as const } });
-    }
-    if (!/^\d{17,20}$/.test(inviterId)) {
-      return fail(400, { values, errors: { inviterId: 'resolve.error.inviterInvalid' as const } });
-    }
+    const typedInviter = String(form.get('inviterId') ?? '').trim() || null;
+    const values = { code: code ?? '', inviterId: typedInviter ?? '' };
+    const checked = await checkResolve({
+      join,
+      code,
+      inviterId: typedInviter,
+      codeOptions: () => codeOptions(db, guildId, join.candidates ?? []),
+      knownInGuild: (userId) => isMemberOrInviter(db, guildId, userId),
+    });
+    if (!checked.ok) return fail(400, { values, errors: checked.errors });
+    const { inviterId } = checked;
     const settings = await getGuildSettings(db, guildId);
     const excluded = code !== null && (await excludedAmong(db, guildId, [code])).has(code);
     let xpAwarded = 0;
@@ -100,7 +82,7 @@ export const actions: Actions = {
           guildId,
           joinId: join.id,
           code,
-          inviterId: inviterId!,
+          inviterId,
           actorId: user.id,
           xpPerInvite: settings.xpPerInvite,
           excluded,
@@ -121,7 +103,8 @@ export const actions: Actions = {
       });
     } catch (err) {
       if (err instanceof ResolveError) {
-        return fail(400, { values, errors: { form: 'resolve.error.notResolvable' as const } });
+        const errors: ResolveErrors = { form: 'resolve.error.notResolvable' };
+        return fail(400, { values, errors });
       }
       throw err;
     }

@@ -1,10 +1,10 @@
 /** CSV export of the filtered join history (GET, read-only), streamed in batches. */
 import { exportJoins } from '$db/queries/history';
-import { CSV_BOM, csvLine } from '$lib/server/csv';
-import { requireManager } from '$lib/server/guard';
-import { historyFilter } from '$lib/server/history-filter';
-import { parseHistoryQuery } from '$lib/server/history-query';
-import { joinView } from '$lib/server/history-view';
+import { CSV_BOM, csvLine } from '$lib/server/history/csv';
+import { managedGuild } from '$lib/server/guilds/guard';
+import { historyFilter } from '$lib/server/history/filter';
+import { parseHistoryQuery } from '$lib/server/history/query';
+import { joinView } from '$lib/server/history/view';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
 
@@ -27,13 +27,13 @@ const HEADER = [
   'resolved_by_admin',
 ];
 
-export const GET: RequestHandler = async ({ locals, params, url }) => {
-  const { user } = requireManager(locals);
+export const GET: RequestHandler = async ({ locals, url }) => {
+  const { id: guildId, user } = managedGuild(locals);
   const db = locals.db;
   const query = parseHistoryQuery(url.searchParams);
-  const filter = await historyFilter(db, params.guildId, query);
+  const filter = await historyFilter(db, guildId, query);
   const locale = locals.locale;
-  const rows = exportJoins(db, params.guildId, filter, { batchSize: 500, maxRows: MAX_ROWS });
+  const rows = exportJoins(db, guildId, filter, { batchSize: 500, maxRows: MAX_ROWS });
   const encoder = new TextEncoder();
   let count = 0;
   const stream = new ReadableStream<Uint8Array>({
@@ -44,7 +44,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
       try {
         const next = await rows.next();
         if (next.done) {
-          log.info({ guildId: params.guildId, userId: user.id, rows: count }, 'history exported');
+          log.info({ guildId, userId: user.id, rows: count }, 'history exported');
           controller.close();
           return;
         }
@@ -71,7 +71,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
           .join('');
         controller.enqueue(encoder.encode(text));
       } catch (error) {
-        log.error({ err: error, guildId: params.guildId }, 'history export failed');
+        log.error({ err: error, guildId }, 'history export failed');
         controller.error(error);
       }
     },
@@ -83,7 +83,7 @@ export const GET: RequestHandler = async ({ locals, params, url }) => {
   return new Response(stream, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="joins-${params.guildId}-${day}.csv"`,
+      'content-disposition': `attachment; filename="joins-${guildId}-${day}.csv"`,
       'cache-control': 'private, no-store',
     },
   });

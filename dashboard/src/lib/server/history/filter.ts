@@ -1,7 +1,7 @@
 /** The inviter filter accepts an id or a name; names become the ids of this guild's inviters. */
 import { findInviterIdsByName, type HistoryFilter } from '$db/queries/history';
 import type { Db } from '$db/client';
-import { isUserId, type HistoryQuery } from './history-query';
+import { isUserId, type HistoryQuery } from './query';
 
 export async function historyFilter(
   db: Db,

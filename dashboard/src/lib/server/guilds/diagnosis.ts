@@ -3,10 +3,10 @@
  * channels) and falls back to the permissions the gateway stored at GUILD_CREATE when Discord
  * cannot be asked.
  */
-import type { BotApi } from './discord/bot-api';
-import { basePermissions, channelPermissions, toBits } from './discord/permissions';
+import type { BotApi } from '../discord/bot-api';
+import { basePermissions, channelPermissions, toBits } from '../discord/permissions';
 import { diagnose, type DoctorCheck } from './doctor';
-import { log } from './log';
+import { log } from '../log';
 
 export type GuildForDiagnosis = {
   id: string;

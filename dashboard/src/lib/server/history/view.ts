@@ -3,19 +3,24 @@ import { OUTCOME_LABELS, reasonText } from '$db/shared/texts';
 import type { HistoryRow } from '$db/queries/history';
 import type { Locale } from '$db/schema';
 import { RESOLVABLE_OUTCOMES } from '$db/queries/joins';
+import { isolateName } from '$lib/names';
 
-export function joinReason(locale: Locale, row: HistoryRow): string {
+/** Pages isolate the names inside reason sentences (see $lib/names); the CSV keeps the raw text. */
+type ViewOptions = { isolateNames?: boolean };
+
+export function joinReason(locale: Locale, row: HistoryRow, options: ViewOptions = {}): string {
   if (!row.reason) return '';
   const key =
     row.reason === 'several_codes' && row.inviterId ? 'several_codes_same_inviter' : row.reason;
+  const inviter = row.inviterName ?? row.inviterId ?? '';
   return reasonText(locale, key, {
     codes: (row.candidates ?? []).map((c) => c.code).join(', '),
-    inviter: row.inviterName ?? row.inviterId ?? '',
+    inviter: options.isolateNames && inviter ? isolateName(inviter) : inviter,
     code: row.code ?? '',
   });
 }
 
-export function joinView(locale: Locale, row: HistoryRow) {
+export function joinView(locale: Locale, row: HistoryRow, options: ViewOptions = {}) {
   return {
     id: row.id,
     memberId: row.memberId,
@@ -24,7 +29,7 @@ export function joinView(locale: Locale, row: HistoryRow) {
     joinedAt: row.joinedAt.toISOString(),
     outcome: row.outcome,
     outcomeLabel: OUTCOME_LABELS[locale][row.outcome],
-    reason: joinReason(locale, row),
+    reason: joinReason(locale, row, options),
     code: row.code,
     inviterId: row.inviterId,
     inviter: row.inviterId ? (row.inviterName ?? row.inviterId) : null,

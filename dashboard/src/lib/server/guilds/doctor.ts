@@ -4,7 +4,7 @@
  * localized line with what to fix.
  */
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
-import { hasPermission } from './discord/permissions';
+import { hasPermission } from '../discord/permissions';
 
 export type DoctorInput = {
   /** The bot's guild-level permissions; null when unknown (Discord unreachable, nothing stored). */

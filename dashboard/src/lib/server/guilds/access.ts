@@ -1,11 +1,11 @@
 /**
  * Who may manage a guild in the dashboard: its owner, or a member with ADMINISTRATOR or
  * MANAGE_GUILD, as Discord reports for the logged-in user (GET /users/@me/guilds with their token).
- * The list is cached per session for at most GUILD_CACHE_SECONDS (default 120 s) and re-checked on
- * every guild page load and form action.
+ * Page loads may use the list cached per session for at most GUILD_CACHE_SECONDS (default 120 s);
+ * writes and the export ask Discord afresh, so lost rights stop them at once.
  */
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
-import { fetchUserGuilds, type UserGuild } from './discord/user-api';
+import { fetchUserGuilds, type UserGuild } from '../discord/user-api';
 
 /** Pure: the permission decision for one guild entry from Discord. */
 export function canManageGuild(guild: Pick<UserGuild, 'owner' | 'permissions'>): boolean {
@@ -19,14 +19,17 @@ type CacheEntry = { at: number; guilds: Promise<UserGuild[]> };
 const cache = new Map<string, CacheEntry>();
 const MAX_ENTRIES = 10_000;
 
-/** The user's guilds (cached per session for `ttlSeconds`). Throws DiscordAuthError / DiscordUnavailableError. */
+/**
+ * The user's guilds, cached per session for `ttlSeconds`; `fresh` asks Discord even when the cache
+ * holds the list, and keeps the answer for later reads. Throws DiscordAuthError / DiscordUnavailableError.
+ */
 export function userGuilds(
   session: { id: string; discordToken: string },
-  options: { apiBase: string; ttlSeconds: number; now?: number },
+  options: { apiBase: string; ttlSeconds: number; fresh?: boolean; now?: number },
 ): Promise<UserGuild[]> {
   const now = options.now ?? Date.now();
   const hit = cache.get(session.id);
-  if (hit && now - hit.at < options.ttlSeconds * 1000) return hit.guilds;
+  if (hit && !options.fresh && now - hit.at < options.ttlSeconds * 1000) return hit.guilds;
   const guilds = fetchUserGuilds(options.apiBase, session.discordToken);
   cache.set(session.id, { at: now, guilds });
   guilds.catch(() => {

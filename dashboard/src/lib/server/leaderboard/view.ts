@@ -1,0 +1,17 @@
+/** A leaderboard row as the overview's top list and the leaderboard page show it: with a display name. */
+import type { LeaderboardRow } from '$db/queries/leaderboard';
+import { displayName } from '$db/queries/users';
+
+export function leaderboardView(row: LeaderboardRow) {
+  const profile =
+    row.username === null ? undefined : { username: row.username, globalName: row.globalName };
+  return {
+    rank: row.rank,
+    inviterId: row.inviterId,
+    name: displayName(profile, row.inviterId),
+    invites: row.invites,
+    leaves: row.leaves,
+    joins: row.joins,
+    xp: row.xp,
+  };
+}
