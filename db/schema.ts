@@ -53,7 +53,8 @@ export type JoinOutcome = (typeof JOIN_OUTCOMES)[number];
 export const LOCALES = ['de', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-export const OUTBOX_KINDS = ['log', 'dm'] as const;
+/** `edit`: a log line already posted, changed by a revision (PATCH of the message `log` row sent). */
+export const OUTBOX_KINDS = ['log', 'dm', 'edit'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -75,6 +76,11 @@ export const guilds = pgTable('guilds', {
   vanityUses: integer('vanity_uses'),
   /** When the persisted invite snapshot (the `invites` rows) was last brought up to date from Discord. */
   snapshotAt: timestamp('snapshot_at', { withTimezone: true }),
+  /**
+   * The gateway's open attribution episode (the invite fetches since the snapshot and the timing it
+   * measured), so a restarted gateway can still revise recent decisions; null when none is open.
+   */
+  attributionState: jsonb('attribution_state').$type<Record<string, unknown>>(),
   removedAt: timestamp('removed_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -172,6 +178,10 @@ export const memberJoins = pgTable(
     excluded: boolean('excluded').notNull().default(false),
     xpAwarded: integer('xp_awarded').notNull().default(0),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** When the gateway received GUILD_MEMBER_ADD (its clock): the engine's timing facts. */
+    receivedAt: timestamp('received_at', { withTimezone: true }),
+    /** Set when a later fact changed the decision (see join_revisions): shown as "corrected". */
+    revisedAt: timestamp('revised_at', { withTimezone: true }),
     leftAt: timestamp('left_at', { withTimezone: true }),
     /** Set when an admin assigned the code/inviter of an undecided join in the dashboard. */
     resolvedBy: snowflake('resolved_by'),
@@ -227,11 +237,49 @@ export const inviteRewards = pgTable(
       onDelete: 'set null',
     }),
     xp: integer('xp').notNull(),
+    /** Taken back by a revision (the row stays: the award is still once-only; a re-award clears it). */
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.guildId, t.code, t.memberId] }),
     index('invite_rewards_guild_inviter_idx').on(t.guildId, t.inviterId),
+  ],
+);
+
+export type RevisedDecision = {
+  outcome: JoinOutcome;
+  reason: string | null;
+  code: string | null;
+  inviterId: string | null;
+  candidates: JoinCandidate[] | null;
+};
+
+/**
+ * Every change of a decided join, with what it was, what it became, why and when. Nothing is deleted:
+ * the dashboard shows the join as corrected with this trail.
+ */
+export const joinRevisions = pgTable(
+  'join_revisions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    joinId: bigint('join_id', { mode: 'number' })
+      .notNull()
+      .references(() => memberJoins.id, { onDelete: 'cascade' }),
+    previous: jsonb('previous').$type<RevisedDecision>().notNull(),
+    next: jsonb('next').$type<RevisedDecision>().notNull(),
+    /** The engine's cause key (late_event, increment_lag, later_fetch, audit_log, missed_join). */
+    cause: text('cause').notNull(),
+    /** XP moved by the revision: negative when taken back, positive when (re-)awarded. */
+    xpChange: integer('xp_change').notNull().default(0),
+    revisedAt: timestamp('revised_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('join_revisions_join_idx').on(t.joinId, t.revisedAt),
+    index('join_revisions_guild_idx').on(t.guildId, t.revisedAt.desc()),
   ],
 );
 

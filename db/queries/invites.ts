@@ -3,7 +3,7 @@
  * The gateway writes it (baseline after each decided batch, INVITE_CREATE/DELETE as they come) and
  * restores it after a restart; the dashboard lists it on the excluded-codes page.
  */
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { guilds, invites } from '../schema';
 
@@ -29,6 +29,8 @@ export type VanityState = { code: string | null; uses: number };
 export type StoredSnapshot = {
   invites: InviteRecord[];
   vanity: VanityState | null;
+  /** The gateway's open attribution episode (gateway/attribution), or null. */
+  attributionState: Record<string, unknown> | null;
   /** When the baseline was taken; null if the guild was never fetched. */
   takenAt: number | null;
 };
@@ -38,7 +40,12 @@ const date = (n: number | null) => (n === null ? null : new Date(n));
 
 export async function loadSnapshot(db: Db, guildId: string): Promise<StoredSnapshot> {
   const [guild] = await db
-    .select({ code: guilds.vanityCode, uses: guilds.vanityUses, takenAt: guilds.snapshotAt })
+    .select({
+      code: guilds.vanityCode,
+      uses: guilds.vanityUses,
+      takenAt: guilds.snapshotAt,
+      attributionState: guilds.attributionState,
+    })
     .from(guilds)
     .where(eq(guilds.id, guildId));
   const rows = await db.select().from(invites).where(eq(invites.guildId, guildId));
@@ -55,7 +62,17 @@ export async function loadSnapshot(db: Db, guildId: string): Promise<StoredSnaps
     })),
     vanity: guild && guild.uses !== null ? { code: guild.code, uses: guild.uses } : null,
     takenAt: ms(guild?.takenAt ?? null),
+    attributionState: guild?.attributionState ?? null,
   };
+}
+
+/** The gateway's open attribution episode, written with the decisions that rest on it. */
+export async function saveAttributionState(
+  db: Db,
+  guildId: string,
+  state: Record<string, unknown> | null,
+): Promise<void> {
+  await db.update(guilds).set({ attributionState: state }).where(eq(guilds.id, guildId));
 }
 
 function row(guildId: string, invite: InviteRecord) {
@@ -104,6 +121,7 @@ export async function saveBaseline(
         },
       });
   }
+  // Codes the snapshot does not list are gone, unless INVITE_CREATE stored them after it was taken.
   const listed = snapshot.invites.map((i) => i.code);
   await db
     .update(invites)
@@ -112,6 +130,7 @@ export async function saveBaseline(
       and(
         eq(invites.guildId, guildId),
         isNull(invites.deletedAt),
+        lte(invites.updatedAt, new Date(snapshot.takenAt)),
         listed.length > 0 ? notInArray(invites.code, listed) : undefined,
       ),
     );

@@ -61,7 +61,7 @@ async function closeEarlierJoins(db: Db, join: JoinIdentity): Promise<string[]> 
 /** Records a join as `pending` on receipt, so it survives a crash before it is decided. */
 export async function recordPendingJoin(
   db: Db,
-  join: JoinIdentity & { memberBot: boolean },
+  join: JoinIdentity & { memberBot: boolean; receivedAt?: Date },
 ): Promise<{ joinId: number; outcome: JoinOutcome }> {
   return db.transaction(async (tx) => {
     const inserted = await tx
@@ -246,13 +246,45 @@ export async function pendingJoinsOnShards(
       memberId: memberJoins.memberId,
       joinedAt: memberJoins.joinedAt,
       memberBot: memberJoins.memberBot,
-      createdAt: memberJoins.createdAt,
+      receivedAt: sql<Date>`coalesce(${memberJoins.receivedAt}, ${memberJoins.createdAt})`.mapWith(
+        (v: string | Date) => new Date(v),
+      ),
     })
     .from(memberJoins)
     .where(
       and(eq(memberJoins.outcome, 'pending'), onShards(memberJoins.guildId, shardCount, shardIds)),
     )
     .orderBy(memberJoins.createdAt, memberJoins.id);
+}
+
+/**
+ * A guild's human joins received since `since` (epoch ms): the joins of an attribution episode the
+ * gateway restores after a restart, decided ones with their decision.
+ */
+export async function episodeJoins(db: Db, guildId: string, since: number) {
+  const received = sql<Date>`coalesce(${memberJoins.receivedAt}, ${memberJoins.createdAt})`;
+  return db
+    .select({
+      memberId: memberJoins.memberId,
+      joinedAt: memberJoins.joinedAt,
+      receivedAt: received.mapWith((v: string | Date) => new Date(v)),
+      outcome: memberJoins.outcome,
+      reason: memberJoins.reason,
+      code: memberJoins.code,
+      inviterId: memberJoins.inviterId,
+      candidates: memberJoins.candidates,
+    })
+    .from(memberJoins)
+    .where(
+      and(
+        eq(memberJoins.guildId, guildId),
+        // joined_at precedes receipt by the event delay: this bound keeps the scan on the index.
+        gte(memberJoins.joinedAt, new Date(since - 60 * 60_000)),
+        eq(memberJoins.memberBot, false),
+        gte(received, new Date(since)),
+      ),
+    )
+    .orderBy(received, memberJoins.id);
 }
 
 /** Joins decided recently: a RESUME may replay their events, which must not enter attribution again. */

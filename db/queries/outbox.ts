@@ -5,7 +5,7 @@
  * dedupes (`enforce_nonce`), so a retry after an unclear failure does not post twice.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
 import { outbox, type OutboxKind } from '../schema';
 import { onShards } from './joins';
@@ -30,6 +30,7 @@ export async function enqueueMessage(db: Db, message: OutboxMessage): Promise<vo
 export type ClaimedMessage = {
   id: number;
   guildId: string;
+  joinId: number | null;
   kind: OutboxKind;
   targetId: string;
   body: Record<string, unknown>;
@@ -50,6 +51,7 @@ export async function claimDueMessages(
   const rows = await queryRows<{
     id: string | number;
     guild_id: string | bigint;
+    join_id: string | number | null;
     kind: OutboxKind;
     target_id: string | bigint;
     body: Record<string, unknown>;
@@ -67,12 +69,13 @@ export async function claimDueMessages(
             and ${onShards(outbox.guildId, options.shardCount, options.shardIds)}
           order by id limit ${options.limit}
           for update skip locked)
-        returning id, guild_id, kind, target_id, body, nonce, group_nonce, attempts, created_at`,
+        returning id, guild_id, join_id, kind, target_id, body, nonce, group_nonce, attempts, created_at`,
   );
   return rows
     .map((r) => ({
       id: Number(r.id),
       guildId: String(r.guild_id),
+      joinId: r.join_id === null ? null : Number(r.join_id),
       kind: r.kind,
       targetId: String(r.target_id),
       body: r.body,
@@ -169,4 +172,29 @@ export async function pruneOutbox(
     )
     .returning({ id: outbox.id });
   return deleted.length;
+}
+
+/** The newest log row of a join: the line a revision edits. */
+export async function logRowOfJoin(db: Db, joinId: number) {
+  const [row] = await db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.joinId, joinId), eq(outbox.kind, 'log')))
+    .orderBy(desc(outbox.id))
+    .limit(1);
+  return row ?? null;
+}
+
+/** A revision rewrote the line: a pending row sends the new text, a sent one is edited to it. */
+export async function setOutboxBody(
+  db: Db,
+  id: number,
+  body: Record<string, unknown>,
+): Promise<void> {
+  await db.update(outbox).set({ body }).where(eq(outbox.id, id));
+}
+
+/** The rows combined into one message during a burst, in the order they were combined. */
+export async function groupRows(db: Db, groupNonce: string) {
+  return db.select().from(outbox).where(eq(outbox.groupNonce, groupNonce)).orderBy(asc(outbox.id));
 }

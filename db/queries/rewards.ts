@@ -1,5 +1,5 @@
 /** Invite XP: once per (guild, code, member), enforced by invite_rewards' primary key. */
-import { sql } from 'drizzle-orm';
+import { isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { inviteRewards, memberXp } from '../schema';
 
@@ -14,14 +14,24 @@ export type InviteReward = {
 
 /**
  * Records the reward and credits the inviter's XP, unless this member already earned XP through this
- * code. Returns whether XP was awarded. Run it in the transaction that records the join: a concurrent
- * second award waits on the primary key and then does nothing.
+ * code (a reward a revision took back does not count: it is given to this join instead). Returns
+ * whether XP was awarded. Run it in the transaction that records the join: a concurrent second award
+ * waits on the primary key and then does nothing.
  */
 export async function awardInviteXp(db: Db, reward: InviteReward): Promise<boolean> {
   const inserted = await db
     .insert(inviteRewards)
     .values(reward)
-    .onConflictDoNothing()
+    .onConflictDoUpdate({
+      target: [inviteRewards.guildId, inviteRewards.code, inviteRewards.memberId],
+      set: {
+        revokedAt: null,
+        joinId: reward.joinId,
+        inviterId: reward.inviterId,
+        xp: reward.xp,
+      },
+      setWhere: isNotNull(inviteRewards.revokedAt),
+    })
     .returning({ code: inviteRewards.code });
   if (inserted.length === 0) return false;
   await db
