@@ -1,45 +1,29 @@
 /**
- * Turns a settled batch of joins and the fetches taken while it was open into decisions.
+ * Decisions for one block: the joins between two cuts (see solve.ts) and the invite uses counted
+ * between them. Every use belongs to exactly one join, so:
  *
- * The reasoning (see ARCHITECTURE.md section 2): every invite use belongs to exactly one join, and a
- * join's use is counted before its GUILD_MEMBER_ADD reaches us (plus at most `maxIncrementLagMs`).
- * A batch is *settled* when its last fetch started after every join in it was received and no
- * further join arrived until the settle time had passed, so no use in the fetch can belong to a join
- * outside the batch. Then:
- *
- * - units == joins: every join used a counted invite (pigeonhole). Fetches inside the batch where
- *   units-so-far == joins-received-before-that-fetch cut the batch into blocks whose joins used
- *   exactly that block's units. A block with one code is exact; with several it is ambiguous
- *   (the inviter is still known when all its codes share one).
- * - units < joins: some joins used no counted invite (discovery, OAuth, join requests, or an
- *   unconfirmed used-up invite); no join can be named: ambiguous without inviter, or unknown.
- * - units > joins: uses without a join we saw (lost events); ambiguous without inviter.
+ * - as many uses as joins: every join used a counted invite (pigeonhole). One code → **exact** (or
+ *   **vanity**); several → **ambiguous** with the candidate codes (the inviter is still known when
+ *   all of them share one).
+ * - fewer uses than joins: some joins used no counted invite (Discovery, an app, a join request, or
+ *   a used-up invite not confirmed): no join can be named; ambiguous with the candidates, or unknown.
+ * - more uses than joins: uses without a join we saw (lost events): ambiguous without inviter.
  */
 import { sumUnits, VANITY_KEY, type SnapshotDiff } from './diff';
 import type { Candidate, Decision, PendingJoin, ReasonKey } from './types';
 
-export type Checkpoint = {
-  /** When the fetch was sent. */
-  startedAt: number;
-  /** How many of the batch's joins (in receive order) were received early enough to be in this fetch. */
-  joinsBefore: number;
-  /** Units since the batch's baseline, as of this fetch. */
-  diff: SnapshotDiff;
-};
-
 export type VanishedVerdict = 'consumed' | 'revoked';
 
-export type DecideInput = {
-  joins: readonly PendingJoin[];
-  checkpoints: readonly Checkpoint[];
-  /** Audit-log verdicts for vanished max-uses invites (absent: not checked). */
-  verdicts: ReadonlyMap<string, VanishedVerdict>;
+export type CodeLookup = {
   inviterOf: (code: string) => string | null;
   vanityCode: string | null;
 };
 
-/** Units that are certain at a checkpoint: counter increases plus vanished invites confirmed used up. */
-function certainUnits(diff: SnapshotDiff, verdicts: ReadonlyMap<string, VanishedVerdict>) {
+/** Units that are certain at a fetch: counter increases plus vanished invites confirmed used up. */
+export function certainUnits(
+  diff: SnapshotDiff,
+  verdicts: ReadonlyMap<string, VanishedVerdict>,
+): Map<string, number> {
   const units = new Map(diff.certain);
   for (const [code, vanished] of diff.vanished) {
     if (vanished.confirmable && verdicts.get(code) === 'consumed') {
@@ -49,30 +33,35 @@ function certainUnits(diff: SnapshotDiff, verdicts: ReadonlyMap<string, Vanished
   return units;
 }
 
-/** Vanished units neither confirmed nor ruled out. */
+/** Vanished invites of a diff that neither a verdict nor their expiry settles (an audit can). */
 export function unresolvedVanished(
   diff: SnapshotDiff,
   verdicts: ReadonlyMap<string, VanishedVerdict>,
 ): string[] {
-  return [...diff.vanished.keys()].filter((code) => !verdicts.has(code));
+  return [...diff.vanished]
+    .filter(([code, v]) => v.confirmable && !verdicts.has(code))
+    .map(([code]) => code);
 }
 
-/** The batch's joins and the uses certainly counted for them (as of its last fetch). */
-export function tally(input: DecideInput): { joins: number; certain: number } {
-  const last = input.checkpoints.at(-1);
-  return {
-    joins: input.joins.length,
-    certain: last ? sumUnits(certainUnits(last.diff, input.verdicts)) : 0,
-  };
+export function subtractUnits(
+  a: ReadonlyMap<string, number>,
+  b: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [code, n] of a) {
+    const rest = n - (b.get(code) ?? 0);
+    if (rest > 0) out.set(code, rest);
+  }
+  return out;
 }
 
-function candidate(code: string, input: DecideInput): Candidate {
+function candidate(code: string, lookup: CodeLookup): Candidate {
   if (code === VANITY_KEY)
-    return { code: input.vanityCode ?? 'vanity', inviterId: null, vanity: true };
-  return { code, inviterId: input.inviterOf(code) };
+    return { code: lookup.vanityCode ?? 'vanity', inviterId: null, vanity: true };
+  return { code, inviterId: lookup.inviterOf(code) };
 }
 
-function decision(
+export function decision(
   join: PendingJoin,
   outcome: Decision['outcome'],
   reason: ReasonKey,
@@ -90,87 +79,62 @@ function decision(
   };
 }
 
-/** Decisions for a block whose joins certainly used exactly `units`. */
-function decideBlock(
-  joins: readonly PendingJoin[],
-  units: Map<string, number>,
-  consumedCodes: ReadonlySet<string>,
-  input: DecideInput,
-): Decision[] {
-  const codes = [...units.keys()].sort();
+export type Block = {
+  joins: readonly PendingJoin[];
+  /** Certain uses counted between the block's two cuts, by code. */
+  units: ReadonlyMap<string, number>;
+  /** Max-uses invites first missed in this block: code → may still be confirmed used up. */
+  vanished: ReadonlyMap<string, { open: boolean; consumed: boolean }>;
+  /** Closed without a proof (an endless burst). */
+  forced: boolean;
+};
+
+export function decideBlock(block: Block, lookup: CodeLookup): Decision[] {
+  const { joins, units } = block;
+  const total = sumUnits(new Map(units));
+  if (!block.forced && total === joins.length) return decidePaired(block, lookup);
+  const reason: ReasonKey | undefined = block.forced
+    ? 'burst_unsettled'
+    : total > joins.length
+      ? 'more_uses_than_joins'
+      : undefined;
+  return decideUnsure(block, lookup, reason);
+}
+
+/** As many uses as joins: each join used one of them. */
+function decidePaired(block: Block, lookup: CodeLookup): Decision[] {
+  const codes = [...block.units.keys()].sort();
   if (codes.length === 1) {
-    const only = candidate(codes[0]!, input);
+    const only = candidate(codes[0]!, lookup);
     if (only.vanity)
-      return joins.map((j) => decision(j, 'vanity', 'vanity_url', { code: only.code }));
-    const reason = consumedCodes.has(only.code) ? 'max_uses_consumed' : 'single_code';
-    return joins.map((j) =>
+      return block.joins.map((j) => decision(j, 'vanity', 'vanity_url', { code: only.code }));
+    const reason = block.vanished.get(only.code)?.consumed ? 'max_uses_consumed' : 'single_code';
+    return block.joins.map((j) =>
       decision(j, 'exact', reason, { code: only.code, inviterId: only.inviterId }),
     );
   }
-  const candidates = codes.map((code) => candidate(code, input));
+  const candidates = codes.map((code) => candidate(code, lookup));
   const inviters = new Set(candidates.map((c) => (c.vanity ? null : c.inviterId)));
   const shared = inviters.size === 1 ? [...inviters][0]! : null;
-  return joins.map((j) =>
+  return block.joins.map((j) =>
     decision(j, 'ambiguous', 'several_codes', { candidates, inviterId: shared }),
   );
 }
 
-function subtract(a: Map<string, number>, b: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [code, n] of a) {
-    const rest = n - (b.get(code) ?? 0);
-    if (rest > 0) out.set(code, rest);
-  }
-  return out;
-}
-
-/** Decides a settled batch. */
-export function decideSettled(input: DecideInput): Decision[] {
-  const { joins, checkpoints, verdicts } = input;
-  const t = tally(input);
-  const last = checkpoints.at(-1);
-  if (!last) return joins.map((j) => decision(j, 'unknown', 'fetch_failed'));
-
-  if (t.certain === t.joins) {
-    const consumed = new Set(
-      [...last.diff.vanished.keys()].filter((code) => verdicts.get(code) === 'consumed'),
-    );
-    const out: Decision[] = [];
-    let fromJoin = 0;
-    let fromUnits = new Map<string, number>();
-    for (const checkpoint of checkpoints) {
-      const units = certainUnits(checkpoint.diff, verdicts);
-      const isCut = checkpoint === last || sumUnits(units) === checkpoint.joinsBefore;
-      if (!isCut || checkpoint.joinsBefore === fromJoin) continue;
-      const block = joins.slice(fromJoin, checkpoint.joinsBefore);
-      out.push(...decideBlock(block, subtract(units, fromUnits), consumed, input));
-      fromJoin = checkpoint.joinsBefore;
-      fromUnits = units;
-    }
-    return out;
-  }
-
-  return decideUnsure(input, t.certain < t.joins ? undefined : 'more_uses_than_joins');
-}
-
-/** Every join gets the batch's candidate codes, but no code or inviter: we cannot pair them. */
-export function decideUnsure(input: DecideInput, reasonOverride?: ReasonKey): Decision[] {
-  const last = input.checkpoints.at(-1);
-  const codes = new Set<string>();
+/** Every join gets the block's candidate codes, but no code or inviter: we cannot pair them. */
+function decideUnsure(block: Block, lookup: CodeLookup, reasonOverride?: ReasonKey): Decision[] {
+  const codes = new Set(block.units.keys());
   let vanishedOpen = false;
-  if (last) {
-    for (const code of last.diff.certain.keys()) codes.add(code);
-    for (const [code, vanished] of last.diff.vanished) {
-      if (input.verdicts.get(code) === 'revoked' && vanished.confirmable) continue;
-      codes.add(code);
-      if (input.verdicts.get(code) !== 'consumed' || !vanished.confirmable) vanishedOpen = true;
-    }
+  for (const [code, v] of block.vanished) {
+    if (!v.open && !v.consumed) continue; // revoked: used nothing
+    codes.add(code);
+    if (v.open) vanishedOpen = true;
   }
   if (codes.size === 0) {
-    return input.joins.map((j) => decision(j, 'unknown', reasonOverride ?? 'no_use_changed'));
+    return block.joins.map((j) => decision(j, 'unknown', reasonOverride ?? 'no_use_changed'));
   }
-  const candidates = [...codes].sort().map((code) => candidate(code, input));
+  const candidates = [...codes].sort().map((code) => candidate(code, lookup));
   const reason =
     reasonOverride ?? (vanishedOpen ? 'vanished_unconfirmed' : 'fewer_uses_than_joins');
-  return input.joins.map((j) => decision(j, 'ambiguous', reason, { candidates }));
+  return block.joins.map((j) => decision(j, 'ambiguous', reason, { candidates }));
 }

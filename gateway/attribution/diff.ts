@@ -9,12 +9,15 @@
  *   time it may simply have expired, so it can never be confirmed.
  * - Other vanished invites (no max uses, or expired) carry no units: expiry sends no event and a
  *   revoke uses nothing.
+ * - A max-uses invite we learned of from INVITE_CREATE after the baseline, and that a fetch sent after
+ *   we had that event no longer lists, vanished the same way: created and used up between two fetches
+ *   (a one-use invite), or revoked. Sent before we had the event, the fetch may simply predate it.
  */
 import type { InviteTable } from './invite-table';
 import type { FetchedInvites, VanityState } from './types';
 
-/** Internal key for the vanity URL in unit maps; cannot collide with a real code. */
-export const VANITY_KEY = '\u0000vanity';
+/** Internal key for the vanity URL in unit maps: '#' is never in an invite code (and JSON-safe). */
+export const VANITY_KEY = '#vanity';
 
 export type VanishedInvite = { units: number; confirmable: boolean };
 
@@ -23,12 +26,28 @@ export type SnapshotDiff = {
   vanished: Map<string, VanishedInvite>;
 };
 
+/** An invite known from INVITE_CREATE, with when that event reached us. */
+export type CreatedInvite = {
+  inviterId: string | null;
+  uses: number;
+  maxUses: number;
+  expiresAt: number | null;
+  receivedAt: number;
+};
+
+/**
+ * `counted`: per code, the most uses since the baseline an earlier fetch (of the same baseline)
+ * showed. A vanished invite's uses seen before it vanished stay certain; only the rest up to its
+ * limit is in doubt.
+ */
 export function diffSnapshots(
   baseline: InviteTable,
   baselineVanity: VanityState | null,
   fresh: FetchedInvites,
   now: number,
   expirySkewMs: number,
+  created: { invites: ReadonlyMap<string, CreatedInvite>; fetchSentAt: number } | null = null,
+  counted: ReadonlyMap<string, number> = new Map(),
 ): SnapshotDiff {
   const certain = new Map<string, number>();
   const vanished = new Map<string, VanishedInvite>();
@@ -38,10 +57,22 @@ export function diffSnapshots(
     const before = baseline.get(invite.code)?.uses ?? 0;
     if (before < invite.uses) certain.set(invite.code, invite.uses - before);
   }
-  for (const old of baseline) {
-    if (listed.has(old.code) || old.maxUses === 0 || old.uses >= old.maxUses) continue;
-    const mayHaveExpired = old.expiresAt !== null && old.expiresAt <= now + expirySkewMs;
-    vanished.set(old.code, { units: old.maxUses - old.uses, confirmable: !mayHaveExpired });
+  const gone = (
+    code: string,
+    before: number,
+    invite: { maxUses: number; expiresAt: number | null },
+  ) => {
+    const last = before + (counted.get(code) ?? 0);
+    if (last > before) certain.set(code, last - before);
+    if (invite.maxUses === 0 || last >= invite.maxUses) return;
+    const mayHaveExpired = invite.expiresAt !== null && invite.expiresAt <= now + expirySkewMs;
+    vanished.set(code, { units: invite.maxUses - last, confirmable: !mayHaveExpired });
+  };
+  for (const old of baseline) if (!listed.has(old.code)) gone(old.code, old.uses, old);
+  for (const [code, invite] of created?.invites ?? []) {
+    if (listed.has(code) || baseline.has(code) || invite.receivedAt > created!.fetchSentAt)
+      continue;
+    gone(code, invite.uses, invite);
   }
   if (fresh.vanity && baselineVanity) {
     if (fresh.vanity.code === baselineVanity.code) {

@@ -1,51 +1,48 @@
 /**
  * One guild's attribution state machine. Pure: no I/O, no timers, no clock. The caller (the guild
  * runner) feeds it events with the current time, performs the action it asks for (fetch the invites,
- * read the audit log, or wait until a time), and persists the decisions and the new baseline it hands
- * out. All calls for one guild must be serial.
+ * read the audit log, or wait until a time), and persists what it hands out: decisions, revisions of
+ * earlier decisions, the baseline and the episode's state. All calls for one guild must be serial.
  *
- * Lifecycle of a batch: a join opens a batch (or joins the open one); the invites are fetched at once
- * (during a burst, at most once per `burstFetchIntervalMs`); `settleMs` after each answer the batch is
- * checked. It is settled when no join arrived after that fetch was sent; then it is decided (decide.ts)
- * and the fetched snapshot becomes the new baseline. Unsettled batches fetch again. A settled batch
- * is decided at once whatever its counts say: every use of its joins is already counted (uses that
- * lag behind their event are covered by `maxIncrementLagMs`), so waiting would only let later joins
- * pile into a batch that cannot be paired. A batch older than
- * `maxBatchAgeMs` (an endless raid) is closed without naming anyone.
+ * An **episode** holds the joins and invite fetches since the baseline. Whenever a fact arrives (a
+ * join, a fetch answer, an audit verdict, a learned timing) the episode is solved again from scratch
+ * (solve.ts): joins whose block the facts settle are decided; a decided join whose decision the new
+ * facts change is revised (a GUILD_MEMBER_ADD that arrived late, a use counted after its event).
+ * Decisions are made as soon as the counts agree; the windows that say how long to wait otherwise
+ * are measured (timing.ts), never below the configured floors. Once a cut is older than the revision
+ * horizon, its snapshot becomes the new baseline and the joins before it leave the episode: their
+ * decisions are final.
  */
-import {
-  decideSettled,
-  decideUnsure,
-  tally,
-  unresolvedVanished,
-  type Checkpoint,
-  type VanishedVerdict,
-} from './decide';
-import { diffSnapshots } from './diff';
+import { decision, type VanishedVerdict } from './decide';
+import { diffSnapshots, type CreatedInvite, type SnapshotDiff } from './diff';
 import { InviteTable } from './invite-table';
+import { solve, type EpisodeFetch, type EpisodeJoin, type SolveWindows } from './solve';
+import { DEFAULT_TIMING_CONFIG, TimingModel } from './timing';
 import type {
   Decision,
   FetchedInvites,
   InviteRecord,
   PendingJoin,
   ReasonKey,
+  Revision,
+  RevisionCause,
   VanityState,
 } from './types';
 
 export type AttributionConfig = {
-  /** Wait after each fetch answer for joins whose use the fetch already counted. */
+  /** Floor of the event window: how long after a fetch's answer a join it counted may arrive. */
   settleMs: number;
-  /** How long after its GUILD_MEMBER_ADD a join's use may still be counted (0 on Discord). */
+  /** Floor of the increment lag: how long after its event a join's use may still be counted. */
   maxIncrementLagMs: number;
-  /** Joins arriving during one fetch and settle that mark a burst. */
+  /** Joins arriving since the last fetch that mark a burst. */
   burstJoinThreshold: number;
   /** Minimum spacing of fetches during a burst. */
   burstFetchIntervalMs: number;
-  /** A batch that never settles is closed after this long. */
+  /** Joins no cut settles are closed without naming anyone after this long (an endless burst). */
   maxBatchAgeMs: number;
   /** A max-uses invite that vanished this close to its expiry may have expired. */
   expirySkewMs: number;
-  /** Delays between attempts when a fetch fails transiently; then the batch is unknown. */
+  /** Delays between attempts when a fetch fails transiently; then the joins are unknown. */
   fetchRetryDelaysMs: readonly number[];
   /** After a 50013 on the invites route, joins are `no_permission` for this long before trying again. */
   noPermissionRetryMs: number;
@@ -53,13 +50,20 @@ export type AttributionConfig = {
   tombstoneTtlMs: number;
   /** After the audit log was refused (permission taken away), try it again after this long. */
   auditRetryMs: number;
+  /** Decisions stay revisable this long after the fetch that settled them (and at least 3 event windows). */
+  revisionHorizonMs: number;
+  /** Allowance for the clock-offset estimate (and counters moving just before `joined_at`). */
+  clockMarginMs: number;
+  /**
+   * A join that saw no counted use stays a claimant of uses counted this long after its event, so a
+   * use counted late is never handed to the next joiner.
+   */
+  claimMs: number;
 };
 
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
-  // Longer than Discord takes to deliver GUILD_MEMBER_ADD after counting the use; shorter than the
-  // gap between joins in a busy server (2/s), so batches settle between joins.
-  settleMs: 300,
-  maxIncrementLagMs: 0,
+  settleMs: DEFAULT_TIMING_CONFIG.eventFloorMs,
+  maxIncrementLagMs: DEFAULT_TIMING_CONFIG.lagFloorMs,
   burstJoinThreshold: 5,
   burstFetchIntervalMs: 1000,
   maxBatchAgeMs: 120_000,
@@ -68,6 +72,12 @@ export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
   noPermissionRetryMs: 60_000,
   tombstoneTtlMs: 15 * 60_000,
   auditRetryMs: 10 * 60_000,
+  revisionHorizonMs: 30_000,
+  // Used only until a message we created bounds the clock offset from below: the fastest event
+  // seen is assumed to have taken at most this long (a use read in an answer's last 50 ms could be
+  // misplaced only if even the fastest event took longer, plus the answer's own transit).
+  clockMarginMs: 50,
+  claimMs: 1000,
 };
 
 export type Action =
@@ -77,67 +87,151 @@ export type Action =
   | { kind: 'busy' }
   | { kind: 'idle' };
 
-/** What the caller must persist, atomically: decisions and (when set) the new baseline snapshot. */
-export type Output = {
-  decisions: Decision[];
-  baseline: { invites: InviteRecord[]; vanity: VanityState | null; takenAt: number } | null;
+/** The episode in a form that survives a restart (the joins themselves are in the database). */
+export type EpisodeState = {
+  fetches: {
+    sentAt: number;
+    answeredAt: number;
+    certain: [string, number][];
+    vanished: [string, number, boolean][];
+    forced?: boolean;
+  }[];
+  verdicts: [string, VanishedVerdict][];
+  windows: SolveWindows;
+  created: [string, CreatedInvite][];
+  claims?: string[];
 };
 
-type Batch = {
-  joins: PendingJoin[];
-  keys: Set<string>;
-  openedAt: number;
-  checkpoints: Checkpoint[];
-  nextFetchAt: number;
-  settleUntil: number | null;
-  fetchFailures: number;
-  verdicts: Map<string, VanishedVerdict>;
-  auditRequested: boolean;
+/**
+ * What the caller must persist, atomically: decisions, revisions, the new baseline (when it moved)
+ * and the episode state (null: no episode open; undefined: unchanged).
+ */
+export type Output = {
+  decisions: Decision[];
+  revisions: Revision[];
+  baseline: { invites: InviteRecord[]; vanity: VanityState | null; takenAt: number } | null;
+  episode?: EpisodeState | null;
 };
+
+type Fetch = EpisodeFetch & { table: InviteTable | null; vanity: VanityState | null };
+
+type Episode = {
+  joins: EpisodeJoin[];
+  keys: Set<string>;
+  fetches: Fetch[];
+  verdicts: Map<string, VanishedVerdict>;
+  windows: SolveWindows;
+  /** What was decided so far (and handed out), by join key. */
+  emitted: Map<string, Decision>;
+  /** Joins that saw no counted use: claimants of later-counted uses (see claimMs). */
+  claims: Set<string>;
+  /** Decided joins the facts no longer settle, with what unsettled them (the revision's cause). */
+  reopened: Map<string, RevisionCause>;
+  /** Why the next solve may change decisions. */
+  cause: RevisionCause;
+};
+
+const same = (a: Decision, b: Decision) =>
+  a.outcome === b.outcome &&
+  a.reason === b.reason &&
+  a.code === b.code &&
+  a.inviterId === b.inviterId &&
+  (a.candidates ?? []).map((c) => c.code).join() === (b.candidates ?? []).map((c) => c.code).join();
 
 export class GuildAttribution {
   readonly guildId: string;
   private readonly config: AttributionConfig;
-  /** The snapshot uses are counted from; shared with `current` while no fetch answered in a batch. */
+  private readonly timing: TimingModel;
+  /** The snapshot uses are counted from (the episode's start). */
   private baseline: InviteTable;
   private baselineVanity: VanityState | null = null;
   /** False until a complete fetch (or a persisted one) gives a baseline; false again after we lost track. */
   private baselineValid = false;
   /** The newest view of the invites, for commands and the next baseline. */
   private current: InviteTable;
-  /** When the fetch behind `current` was sent: every use before this time is in it. */
-  private currentTakenAt = 0;
   private currentVanity: VanityState | null = null;
-  private batch: Batch | null = null;
-  /**
-   * The request in flight. `joinsAtStart` counts the batch's joins received before the fetch was
-   * sent: by arrival order, not by clock, because a join received in the same millisecond after the
-   * request was sent may not be counted by it.
-   */
-  private inFlight: { kind: 'fetch' | 'audit'; startedAt: number; joinsAtStart: number } | null =
-    null;
+  /** When the fetch behind `current` was sent. */
+  private currentTakenAt = 0;
+  /** While joins missed during a lost session are being looked for, the baseline must not move. */
+  private holdBaseline = false;
+  /** Invites learned from INVITE_CREATE that the baseline does not list. */
+  private created = new Map<string, CreatedInvite>();
+  private episode: Episode | null = null;
+  private inFlight: { kind: 'fetch' | 'audit'; startedAt: number } | null = null;
+  private fetchFailures = 0;
+  private nextFetchAt = 0;
   private noPermissionUntil: number | null = null;
   /** A fetch with no joins waiting, to (re)take a baseline. */
   private primeWanted = true;
   private canAudit = false;
   /** After the audit log was refused, it is tried again only after this time (permissions change). */
   private auditRetryAt = 0;
-  private out: Output = { decisions: [], baseline: null };
+  private out: Output = { decisions: [], revisions: [], baseline: null };
 
-  constructor(guildId: string, config: AttributionConfig = DEFAULT_ATTRIBUTION_CONFIG) {
+  constructor(
+    guildId: string,
+    config: AttributionConfig = DEFAULT_ATTRIBUTION_CONFIG,
+    timing: TimingModel = new TimingModel({
+      ...DEFAULT_TIMING_CONFIG,
+      eventFloorMs: config.settleMs,
+      lagFloorMs: config.maxIncrementLagMs,
+    }),
+  ) {
     this.guildId = guildId;
     this.config = config;
+    this.timing = timing;
     this.baseline = new InviteTable();
     this.current = this.baseline;
   }
 
-  /** Restores the baseline persisted before a restart; its uses are counted from. */
-  restore(invites: Iterable<InviteRecord>, vanity: VanityState | null): void {
+  /**
+   * Restores what was persisted before a restart: the baseline, and the open episode with its joins
+   * (decided ones with their decision), so late events can still revise them.
+   */
+  restore(
+    invites: Iterable<InviteRecord>,
+    vanity: VanityState | null,
+    episode: {
+      state: EpisodeState;
+      joins: { join: EpisodeJoin; decision: Decision | null }[];
+    } | null = null,
+  ): void {
     this.baseline = InviteTable.from(invites);
     this.current = this.baseline;
     this.baselineVanity = vanity;
     this.currentVanity = vanity;
     this.baselineValid = true;
+    this.primeWanted = false;
+    if (!episode) return;
+    const { state } = episode;
+    this.created = new Map(state.created);
+    this.episode = {
+      joins: [],
+      keys: new Set(),
+      fetches: state.fetches.map((f) => ({
+        sentAt: f.sentAt,
+        answeredAt: f.answeredAt,
+        forced: f.forced,
+        diff: {
+          certain: new Map(f.certain),
+          vanished: new Map(
+            f.vanished.map(([c, units, confirmable]) => [c, { units, confirmable }]),
+          ),
+        },
+        table: null,
+        vanity: null,
+      })),
+      verdicts: new Map(state.verdicts),
+      windows: state.windows,
+      emitted: new Map(),
+      claims: new Set(state.claims ?? []),
+      reopened: new Map(),
+      cause: 'restart',
+    };
+    for (const { join, decision: d } of episode.joins) {
+      this.addJoins([join]);
+      if (d) this.episode.emitted.set(join.key, d);
+    }
   }
 
   /** Whether the bot may read the audit log (VIEW_AUDIT_LOG), to confirm used-up invites. */
@@ -145,12 +239,23 @@ export class GuildAttribution {
     this.canAudit = canAudit;
   }
 
+  /**
+   * The bot's roles or the guild's owner changed: a refused permission may be granted now, so the
+   * waits after a refusal end at once.
+   */
+  permissionsChanged(): void {
+    if (this.noPermissionUntil !== null) this.noPermissionUntil = 0;
+    this.auditRetryAt = 0;
+  }
+
   get isPrimed(): boolean {
     return this.baselineValid;
   }
 
+  /** Joins not decided yet (every decided join is in the episode's joins). */
   get pendingJoins(): number {
-    return this.batch?.joins.length ?? 0;
+    const e = this.episode;
+    return e ? e.joins.length - e.emitted.size : 0;
   }
 
   /** Live invites (no tombstones, not expired), for commands. */
@@ -164,13 +269,21 @@ export class GuildAttribution {
     return this.currentVanity;
   }
 
-  inviteCreated(invite: Omit<InviteRecord, 'deletedAt'>): void {
-    // Never into the baseline: a fetch in flight may have been read before this code existed, and
-    // a baseline code missing from a fetch counts as vanished.
+  inviteCreated(invite: Omit<InviteRecord, 'deletedAt'>, now: number): void {
+    // Never into the baseline: a fetch in flight may have been read before this code existed.
     if (this.current === this.baseline) this.current = this.baseline.clone();
     const known = this.current.get(invite.code);
     // A replayed INVITE_CREATE must not reset a counter we already saw move.
     this.current.set({ ...invite, uses: Math.max(invite.uses, known?.uses ?? 0), deletedAt: null });
+    if (!this.baseline.has(invite.code) && !this.created.has(invite.code)) {
+      this.created.set(invite.code, {
+        inviterId: invite.inviterId,
+        uses: invite.uses,
+        maxUses: invite.maxUses,
+        expiresAt: invite.expiresAt,
+        receivedAt: now,
+      });
+    }
   }
 
   inviteDeleted(code: string, now: number): void {
@@ -180,155 +293,448 @@ export class GuildAttribution {
     }
   }
 
-  /** A human member joined. Bots are decided by the caller (`botDecision`) and never enter a batch. */
+  /** A human member joined. Bots are decided by the caller (`botDecision`) and never enter. */
   memberJoined(join: PendingJoin, now: number): void {
     if (this.noPermissionUntil !== null && now < this.noPermissionUntil) {
       this.decide([unpairable(join, 'no_permission', 'missing_manage_guild')]);
       return;
     }
-    this.addToBatch([join], now);
+    const joinedAtMs = Date.parse(join.joinedAt);
+    if (!join.missed && Number.isFinite(joinedAtMs)) {
+      this.timing.observeJoin(join.receivedAt, joinedAtMs);
+    }
+    this.addJoins([{ ...join, joinedAtMs }], now);
+    this.episode!.cause = 'late_event';
   }
 
   /**
    * After a reconnect without RESUME: members found to have joined while we were away (possibly
-   * none). They are decided like a batch against the persisted baseline, which is then retaken.
+   * none). They are decided like any join against the persisted baseline.
    */
   reconcileDowntime(missed: PendingJoin[], now: number): void {
-    this.addToBatch(
-      missed.map((j) => ({ ...j, missed: true })),
+    this.holdBaseline = false;
+    if (missed.length === 0) {
+      // Nothing to pair: take a fresh baseline before the next join is counted against it.
+      if (!this.episode) this.primeWanted = true;
+      return;
+    }
+    this.addJoins(
+      missed.map((j) => ({ ...j, missed: true, joinedAtMs: Date.parse(j.joinedAt) })),
       now,
     );
+    this.episode!.cause = 'missed_join';
   }
 
-  private addToBatch(joins: PendingJoin[], now: number): void {
-    if (!this.batch) {
-      this.batch = {
-        joins: [],
-        keys: new Set(),
-        openedAt: now,
-        checkpoints: [],
-        nextFetchAt: now,
-        settleUntil: null,
-        fetchFailures: 0,
-        verdicts: new Map(),
-        auditRequested: false,
-      };
-    }
-    const batch = this.batch;
-    // Arrival order matters (see `inFlight`), so joins are only ever appended.
+  /**
+   * After a lost session, until the joins missed meanwhile are found (reconcileDowntime): the
+   * baseline stays where it was, so their uses can still be paired with them.
+   */
+  awaitReconcile(): void {
+    this.holdBaseline = true;
+    this.primeWanted = false;
+  }
+
+  private openEpisode(now: number): Episode {
+    this.episode ??= {
+      joins: [],
+      keys: new Set(),
+      fetches: [],
+      verdicts: new Map(),
+      windows: this.windowsNow(now),
+      emitted: new Map(),
+      claims: new Set(),
+      reopened: new Map(),
+      cause: 'later_fetch',
+    };
+    return this.episode;
+  }
+
+  private windowsNow(now: number): SolveWindows {
+    return {
+      ...this.timing.windows(now),
+      clockMarginMs: this.config.clockMarginMs,
+      claimMs: this.config.claimMs,
+    };
+  }
+
+  private addJoins(joins: EpisodeJoin[], now = 0): void {
+    const episode = this.openEpisode(now);
     for (const join of joins) {
-      if (batch.keys.has(join.key)) continue;
-      batch.keys.add(join.key);
-      batch.joins.push(join);
+      if (episode.keys.has(join.key)) continue;
+      episode.keys.add(join.key);
+      episode.joins.push(join);
     }
   }
 
   /** What to do now. Call after every event and whenever a `wait` deadline passes. */
   nextAction(now: number): Action {
-    this.advance(now);
     if (this.inFlight) return { kind: 'busy' };
-    const batch = this.batch;
-    if (!batch) {
-      if (!this.baselineValid && this.primeWanted) {
-        if (this.noPermissionUntil !== null && now < this.noPermissionUntil) {
-          return { kind: 'wait', until: this.noPermissionUntil };
-        }
-        return { kind: 'fetch' };
+    if (!this.baselineValid) {
+      if (!this.primeWanted) return { kind: 'idle' };
+      if (this.noPermissionUntil !== null && now < this.noPermissionUntil) {
+        return { kind: 'wait', until: this.noPermissionUntil };
       }
-      return { kind: 'idle' };
+      if (now < this.nextFetchAt) return { kind: 'wait', until: this.nextFetchAt };
+      return { kind: 'fetch' };
     }
-    if (batch.auditRequested) {
-      return {
-        kind: 'audit',
-        codes: unresolvedVanished(batch.checkpoints.at(-1)!.diff, batch.verdicts),
-      };
+    const episode = this.episode;
+    if (!episode) {
+      if (this.holdBaseline) return { kind: 'idle' };
+      if (this.primeWanted && now >= this.nextFetchAt) return { kind: 'fetch' };
+      return this.primeWanted ? { kind: 'wait', until: this.nextFetchAt } : { kind: 'idle' };
     }
-    if (batch.settleUntil !== null) return { kind: 'wait', until: batch.settleUntil };
-    if (now < batch.nextFetchAt) return { kind: 'wait', until: batch.nextFetchAt };
-    return { kind: 'fetch' };
+    const result = this.evaluate(episode, now);
+    if (this.episode === null) return this.nextAction(now);
+    if (result.audit) return { kind: 'audit', codes: result.audit };
+    let until = result.waitUntil ?? Infinity;
+    if (result.fetchAfter !== null) {
+      const fetchAt = Math.max(
+        result.fetchAfter,
+        this.nextFetchAt,
+        this.burstSpacing(episode),
+        this.askAgainAt(episode, result),
+      );
+      if (fetchAt <= now) return { kind: 'fetch' };
+      until = Math.min(until, fetchAt);
+    }
+    const oldest = this.oldestUndecided(episode, result.undecided);
+    if (oldest !== null) until = Math.min(until, oldest + this.config.maxBatchAgeMs);
+    if (result.undecided.length === 0) until = Math.min(until, this.rebaseAt(episode));
+    return Number.isFinite(until) ? { kind: 'wait', until } : { kind: 'idle' };
   }
 
-  /** Decisions and baseline to persist since the last call. */
+  /** During a burst, fetches are spaced: at most one per `burstFetchIntervalMs`. */
+  private burstSpacing(episode: Episode): number {
+    const last = episode.fetches.at(-1);
+    if (!last) return 0;
+    const since = episode.joins.filter((j) => j.receivedAt > last.sentAt).length;
+    return since >= this.config.burstJoinThreshold
+      ? last.sentAt + this.config.burstFetchIntervalMs
+      : 0;
+  }
+
+  /**
+   * When every undecided join is in the newest fetch and still no cut holds, the next fetch waits an
+   * event window: asking again at once would only repeat the same answer.
+   */
+  private askAgainAt(episode: Episode, result: { undecided: string[] }): number {
+    const last = episode.fetches.at(-1);
+    if (!last) return 0;
+    const keys = new Set(result.undecided);
+    const uncovered = episode.joins.some(
+      (j) => keys.has(j.key) && j.receivedAt + episode.windows.lagMs > last.sentAt,
+    );
+    return uncovered ? 0 : last.answeredAt + episode.windows.eventMs;
+  }
+
+  private oldestUndecided(episode: Episode, undecided: string[]): number | null {
+    if (undecided.length === 0) return null;
+    const keys = new Set(undecided);
+    let oldest = Infinity;
+    for (const j of episode.joins) if (keys.has(j.key)) oldest = Math.min(oldest, j.receivedAt);
+    return oldest;
+  }
+
+  /** When the newest fetch leaves the revision horizon (the episode can then be closed). */
+  private rebaseAt(episode: Episode): number {
+    const last = episode.fetches.at(-1);
+    return last ? last.answeredAt + this.horizon(episode) : Infinity;
+  }
+
+  private horizon(episode: Episode): number {
+    return Math.max(this.config.revisionHorizonMs, 3 * episode.windows.eventMs);
+  }
+
+  /** Solves the episode, hands out what changed, and closes what can no longer change. */
+  private evaluate(episode: Episode, now: number) {
+    const measured = this.windowsNow(now);
+    episode.windows = {
+      ...measured,
+      eventMs: Math.max(episode.windows.eventMs, measured.eventMs),
+      lagMs: Math.max(episode.windows.lagMs, measured.lagMs),
+      // Bounds only tighten: the least upper and the greatest lower bound seen in the episode.
+      offsetMs:
+        measured.offsetMs === null || episode.windows.offsetMs === null
+          ? (measured.offsetMs ?? episode.windows.offsetMs)
+          : Math.min(episode.windows.offsetMs, measured.offsetMs),
+      offsetLowMs:
+        measured.offsetLowMs === null || episode.windows.offsetLowMs === null
+          ? (measured.offsetLowMs ?? episode.windows.offsetLowMs)
+          : Math.max(episode.windows.offsetLowMs, measured.offsetLowMs),
+    };
+    let result = this.solve(episode, now);
+    if (result.lagSignature) {
+      const lag = this.learnLag(episode, now, result.lagSignature);
+      if (lag !== null) {
+        this.timing.observeLag(now, lag);
+        episode.windows = { ...episode.windows, lagMs: Math.max(episode.windows.lagMs, lag) };
+        episode.cause = 'increment_lag';
+        result = this.solve(episode, now);
+      }
+    }
+    // An endless burst: close what the newest fetch covers, without naming anyone.
+    const oldest = this.oldestUndecided(episode, result.undecided);
+    const last = episode.fetches.at(-1);
+    if (oldest !== null && last && !last.forced && now >= oldest + this.config.maxBatchAgeMs) {
+      last.forced = true;
+      result = this.solve(episode, now);
+    }
+    for (const key of result.undecided) {
+      if (episode.emitted.has(key) && !episode.reopened.has(key))
+        episode.reopened.set(key, episode.cause);
+    }
+    this.emit(episode, result.decisions, now);
+    if (result.undecided.length === 0 && now >= this.rebaseAt(episode) && !this.holdBaseline) {
+      this.close(now);
+    }
+    return result;
+  }
+
+  /**
+   * Solves until the claimants are stable: a join that saw no counted use keeps a claim on uses
+   * counted for `claimMs` after its event, which can merge it with later joins (never the reverse).
+   */
+  private solve(episode: Episode, now: number, windows: SolveWindows = episode.windows) {
+    for (;;) {
+      const result = this.solveOnce(episode, now, windows);
+      const fresh = result.deficit.filter((j) => !episode.claims.has(j.key));
+      if (fresh.length === 0) return result;
+      for (const j of fresh) episode.claims.add(j.key);
+    }
+  }
+
+  private solveOnce(episode: Episode, now: number, windows: SolveWindows) {
+    return solve({
+      claims: episode.claims,
+      joins: episode.joins,
+      fetches: episode.fetches,
+      verdicts: episode.verdicts,
+      windows,
+      now,
+      mayAudit: this.canAudit && now >= this.auditRetryAt,
+      inviterOf: (code) => this.inviterOf(code, episode),
+      vanityCode: this.currentVanity?.code ?? this.baselineVanity?.code ?? null,
+    });
+  }
+
+  /** Who created a code: from the newest view, the baseline, INVITE_CREATE, or an earlier fetch. */
+  private inviterOf(code: string, episode: Episode): string | null {
+    const known =
+      this.current.get(code) ??
+      this.baseline.get(code) ??
+      this.created.get(code) ??
+      episode.fetches.findLast((f) => f.table?.has(code))?.table?.get(code);
+    return known?.inviterId ?? null;
+  }
+
+  /**
+   * The smallest increment lag under which the counts no longer show a deficit followed by a surplus,
+   * or null when none up to the model's maximum does.
+   */
+  private learnLag(
+    episode: Episode,
+    now: number,
+    signature: { deficit: EpisodeJoin[]; surplusSentAt: number },
+  ): number | null {
+    const candidates = new Set<number>();
+    for (const join of signature.deficit) {
+      for (const f of episode.fetches) {
+        if (f.sentAt > join.receivedAt && f.sentAt <= signature.surplusSentAt)
+          candidates.add(f.sentAt - join.receivedAt + 1);
+      }
+    }
+    const max = this.timing.config.maxLagMs;
+    for (const lag of [...candidates].sort((a, b) => a - b)) {
+      if (lag > max || lag <= episode.windows.lagMs) continue;
+      const tried = this.solve(episode, now, { ...episode.windows, lagMs: lag });
+      if (!tried.lagSignature) return lag;
+    }
+    return null;
+  }
+
+  /** Hands out new decisions and revisions of changed ones. */
+  private emit(episode: Episode, decisions: Map<string, Decision>, now: number): void {
+    const missed = new Set(episode.joins.filter((j) => j.missed).map((j) => j.key));
+    for (const [key, raw] of decisions) {
+      const next =
+        missed.has(key) && raw.outcome !== 'exact' && raw.outcome !== 'vanity'
+          ? { ...raw, outcome: 'downtime' as const, reason: 'joined_while_offline' as const }
+          : raw;
+      const previous = episode.emitted.get(key);
+      const cause = episode.reopened.get(key) ?? episode.cause;
+      episode.reopened.delete(key);
+      if (!previous) this.out.decisions.push(next);
+      else if (!same(previous, next)) this.out.revisions.push({ previous, next, cause, at: now });
+      else continue;
+      episode.emitted.set(key, next);
+    }
+    if (this.out.decisions.length > 0 || this.out.revisions.length > 0) {
+      this.out.episode = this.episodeState(episode);
+    }
+    episode.cause = 'later_fetch';
+  }
+
+  /**
+   * Ends the episode: the newest view becomes the baseline, decisions are final. Joins still
+   * undecided (only when the episode is abandoned) are handed the given decision.
+   */
+  private close(now: number, abandon?: (join: EpisodeJoin) => Decision): void {
+    const episode = this.episode;
+    if (episode && abandon) {
+      const undecided = new Map<string, Decision>();
+      for (const join of episode.joins) {
+        const previous = episode.emitted.get(join.key);
+        // A decided join keeps its decision unless it named someone: that is no longer proven.
+        if (!previous) undecided.set(join.key, abandon(join));
+      }
+      this.emit(episode, undecided, now);
+    }
+    this.episode = null;
+    this.out.episode = null;
+    if (this.baselineValid) {
+      this.adoptBaseline(this.current, this.currentVanity, now, this.currentTakenAt);
+    }
+  }
+
   takeOutput(): Output {
     const out = this.out;
-    this.out = { decisions: [], baseline: null };
+    this.out = { decisions: [], revisions: [], baseline: null };
     return out;
   }
 
   /** A fetch was requested (it may still wait in the REST client's queue). */
   fetchStarted(now: number): void {
-    this.inFlight = { kind: 'fetch', startedAt: now, joinsAtStart: this.batch?.joins.length ?? 0 };
+    this.inFlight = { kind: 'fetch', startedAt: now };
   }
 
   /**
-   * The fetch actually left (after queueing and rate-limit waits): joins received until now are in
-   * it too. Optional; without it the request time stands, which is safe but less precise.
+   * The fetch actually left (after queueing and rate-limit waits): uses counted before now are in
+   * it. Optional; without it the request time stands, which is safe but less precise.
    */
   fetchSent(now: number): void {
-    if (this.inFlight?.kind !== 'fetch') return;
-    this.inFlight = { kind: 'fetch', startedAt: now, joinsAtStart: this.batch?.joins.length ?? 0 };
+    if (this.inFlight?.kind === 'fetch') this.inFlight = { kind: 'fetch', startedAt: now };
   }
 
   fetchSucceeded(fetched: FetchedInvites, now: number): void {
-    const startedAt = this.inFlight?.startedAt ?? now;
-    const joinsAtStart = this.inFlight?.joinsAtStart ?? 0;
+    const sentAt = this.inFlight?.startedAt ?? now;
     this.inFlight = null;
-    this.currentTakenAt = startedAt;
+    this.fetchFailures = 0;
     this.noPermissionUntil = null;
     const fresh = InviteTable.from(fetched.invites.map((i) => ({ ...i, deletedAt: null })));
-    const batch = this.batch;
-
     if (!this.baselineValid) {
       // The first complete view: it becomes the baseline. Joins that arrived before its answer may
       // be counted in it already, so they cannot be paired.
-      if (batch) {
-        this.decide(batch.joins.map((j) => unpairable(j, 'unknown', 'not_primed')));
-        this.batch = null;
-      }
-      this.adoptBaseline(fresh, fetched.vanity, startedAt, now);
+      this.current = fresh;
+      this.currentVanity = fetched.vanity;
+      this.currentTakenAt = sentAt;
+      this.close(now, (j) => unpairable(j, 'unknown', 'not_primed'));
+      this.adoptBaseline(fresh, fetched.vanity, now, sentAt);
       return;
     }
-
-    // Codes missing from the fresh view are gone for good; a vanished invite is counted once, by the
-    // batch whose fetch first missed it, and never carried into the next baseline.
+    // The first reading of the vanity counter (the feature came, or was never read): counted from here.
+    if (this.baselineVanity === null && fetched.vanity) this.baselineVanity = fetched.vanity;
+    // Codes missing from the fresh view are gone for good.
     this.current = fresh;
     this.currentVanity = fetched.vanity;
-    if (!batch) {
-      this.adoptBaseline(fresh, fetched.vanity, startedAt, now);
+    this.currentTakenAt = sentAt;
+    if (!this.episode) {
+      this.adoptBaseline(fresh, fetched.vanity, now, sentAt);
       return;
     }
-    // With a use counted up to maxIncrementLagMs after its event, only joins received that long
-    // before the fetch are surely in it.
-    const lagged = startedAt - this.config.maxIncrementLagMs;
-    const joinsBefore =
-      this.config.maxIncrementLagMs === 0
-        ? joinsAtStart
-        : batch.joins.slice(0, joinsAtStart).filter((j) => j.receivedAt <= lagged).length;
-    batch.checkpoints.push({
-      startedAt,
-      joinsBefore,
-      diff: diffSnapshots(
-        this.baseline,
-        this.baselineVanity,
-        fetched,
-        now,
-        this.config.expirySkewMs,
-      ),
+    this.episode.fetches.push({
+      sentAt,
+      answeredAt: now,
+      diff: this.diff(fetched, now, sentAt, this.episode.fetches),
+      table: fresh,
+      vanity: fetched.vanity,
     });
-    batch.settleUntil = now + this.config.settleMs;
-    batch.fetchFailures = 0;
+    this.episode.cause = 'later_fetch';
+    this.rebase(now);
   }
 
-  /** The invites route answered 50013: joins waiting are `no_permission`; the snapshot stays. */
+  /** The uses since the baseline a fetch shows, given the fetches of the episode before it. */
+  private diff(
+    fetched: FetchedInvites,
+    now: number,
+    sentAt: number,
+    earlier: readonly EpisodeFetch[],
+  ): SnapshotDiff {
+    const counted = new Map<string, number>();
+    for (const f of earlier) {
+      for (const [code, n] of f.diff.certain)
+        counted.set(code, Math.max(counted.get(code) ?? 0, n));
+    }
+    return diffSnapshots(
+      this.baseline,
+      this.baselineVanity,
+      fetched,
+      now,
+      this.config.expirySkewMs,
+      { invites: this.created, fetchSentAt: sentAt },
+      counted,
+    );
+  }
+
+  /**
+   * Moves the baseline to the newest fetch that is a cut older than the revision horizon: the joins
+   * it covers are final and leave the episode, later fetches are counted from it.
+   */
+  private rebase(now: number): void {
+    const episode = this.episode!;
+    if (this.holdBaseline) return;
+    const horizon = this.horizon(episode);
+    const cut = this.solve(episode, now)
+      .cuts.filter(({ fetch }) => (fetch as Fetch).table && fetch.answeredAt + horizon <= now)
+      .filter(({ counted }) => [...counted].every((key) => episode.emitted.has(key)))
+      .at(-1);
+    if (!cut) return;
+    const at = episode.fetches.indexOf(cut.fetch as Fetch);
+    const keep = episode.joins.filter((j) => !cut.counted.has(j.key));
+    const fetch = episode.fetches[at]!;
+    this.adoptBaseline(fetch.table!, fetch.vanity, now, fetch.sentAt, false);
+    episode.joins = keep;
+    episode.keys = new Set(keep.map((j) => j.key));
+    for (const key of [...episode.emitted.keys()])
+      if (!episode.keys.has(key)) episode.emitted.delete(key);
+    for (const key of [...episode.claims]) if (!episode.keys.has(key)) episode.claims.delete(key);
+    for (const key of [...episode.reopened.keys()])
+      if (!episode.keys.has(key)) episode.reopened.delete(key);
+    const later = episode.fetches.slice(at + 1);
+    episode.fetches = [];
+    for (const f of later) {
+      const diff = this.diff(
+        { invites: [...f.table!], vanity: f.vanity },
+        now,
+        f.sentAt,
+        episode.fetches,
+      );
+      episode.fetches.push({ ...f, diff });
+    }
+    if (episode.joins.length === 0 && episode.fetches.length === 0) this.episode = null;
+    this.out.episode = this.episode ? this.episodeState(this.episode) : null;
+  }
+
+  private episodeState(episode: Episode): EpisodeState {
+    return {
+      fetches: episode.fetches.map((f) => ({
+        sentAt: f.sentAt,
+        answeredAt: f.answeredAt,
+        certain: [...f.diff.certain],
+        vanished: [...f.diff.vanished].map(([c, v]) => [c, v.units, v.confirmable]),
+        ...(f.forced ? { forced: true } : {}),
+      })),
+      verdicts: [...episode.verdicts],
+      windows: episode.windows,
+      created: [...this.created],
+      claims: [...episode.claims],
+    };
+  }
+
+  /** The invites route answered 50013: undecided joins are `no_permission`; the snapshot stays. */
   fetchForbidden(now: number): void {
     this.inFlight = null;
     this.noPermissionUntil = now + this.config.noPermissionRetryMs;
-    if (this.batch) {
-      this.decide(
-        this.batch.joins.map((j) => unpairable(j, 'no_permission', 'missing_manage_guild')),
-      );
-      this.batch = null;
-    }
+    this.close(now, (j) => unpairable(j, 'no_permission', 'missing_manage_guild'));
     // Uses will go on while we cannot see them: the baseline must be retaken once allowed again.
     this.baselineValid = false;
     this.primeWanted = true;
@@ -337,124 +743,52 @@ export class GuildAttribution {
   /** A fetch failed for another reason (5xx, timeout, network). */
   fetchFailed(now: number): void {
     this.inFlight = null;
-    const batch = this.batch;
-    if (!batch) {
-      this.primeWanted = true;
-      return;
-    }
-    const delay = this.config.fetchRetryDelaysMs[batch.fetchFailures];
-    batch.fetchFailures += 1;
+    const delay = this.config.fetchRetryDelaysMs[this.fetchFailures];
+    this.fetchFailures += 1;
     if (delay !== undefined) {
-      batch.nextFetchAt = now + delay;
+      this.nextFetchAt = now + delay;
       return;
     }
-    this.decide(batch.joins.map((j) => unpairable(j, 'unknown', 'fetch_failed')));
-    this.batch = null;
+    this.fetchFailures = 0;
+    this.close(now, (j) => unpairable(j, 'unknown', 'fetch_failed'));
     this.baselineValid = false;
     this.primeWanted = true;
   }
 
   auditStarted(now: number): void {
-    this.inFlight = { kind: 'audit', startedAt: now, joinsAtStart: 0 };
+    this.inFlight = { kind: 'audit', startedAt: now };
   }
 
   /** Audit-log answer: which of the asked codes were deleted by someone (the rest were used up). */
-  auditSucceeded(asked: readonly string[], revoked: ReadonlySet<string>, now: number): void {
+  auditSucceeded(asked: readonly string[], revoked: ReadonlySet<string>, _now: number): void {
     this.inFlight = null;
-    const batch = this.batch;
-    if (!batch) return;
-    for (const code of asked) batch.verdicts.set(code, revoked.has(code) ? 'revoked' : 'consumed');
-    batch.auditRequested = false;
-    this.evaluate(now);
+    const episode = this.episode;
+    if (!episode) return;
+    for (const code of asked)
+      episode.verdicts.set(code, revoked.has(code) ? 'revoked' : 'consumed');
+    episode.cause = 'audit_log';
   }
 
   auditFailed(now: number): void {
     this.inFlight = null;
-    if (!this.batch) return;
     this.auditRetryAt = now + this.config.auditRetryMs;
-    this.batch.auditRequested = false;
-    this.evaluate(now);
   }
 
-  private advance(now: number): void {
-    const batch = this.batch;
-    if (!batch || this.inFlight || batch.settleUntil === null || now < batch.settleUntil) return;
-    this.evaluate(now);
-  }
-
-  /** The settle time after a fetch has passed: decide, or plan the next fetch. */
-  private evaluate(now: number): void {
-    const batch = this.batch!;
-    batch.settleUntil = null;
-    const last = batch.checkpoints.at(-1);
-    if (!last) return;
-    const settled = last.joinsBefore === batch.joins.length;
-    if (settled && batch.joins.length === 0) return this.finish([], now);
-    if (!settled) {
-      if (now - batch.openedAt >= this.config.maxBatchAgeMs) return this.closeUnsettled(last, now);
-      const arrivedSince = batch.joins.length - last.joinsBefore;
-      const burst = arrivedSince >= this.config.burstJoinThreshold;
-      batch.nextFetchAt = burst ? last.startedAt + this.config.burstFetchIntervalMs : now;
-      return;
-    }
-    const input = this.decideInput(batch);
-    const counts = tally(input);
-    // Too few uses and a used-up invite vanished: the audit log tells used-up from revoked.
-    const unresolved = unresolvedVanished(last.diff, batch.verdicts).length > 0;
-    const mayAudit = this.canAudit && now >= this.auditRetryAt;
-    if (counts.certain < counts.joins && mayAudit && unresolved) {
-      batch.auditRequested = true;
-      return;
-    }
-    this.finish(decideSettled(input), now);
-  }
-
-  /** An endless burst: joins seen before the last fetch are closed without naming anyone. */
-  private closeUnsettled(last: Checkpoint, now: number): void {
-    const batch = this.batch!;
-    const closing = batch.joins.slice(0, last.joinsBefore);
-    const input = { ...this.decideInput(batch), joins: closing };
-    this.finish(decideUnsure(input, 'burst_unsettled'), now, batch.joins.slice(last.joinsBefore));
-  }
-
-  private finish(decisions: Decision[], now: number, carryOver: PendingJoin[] = []): void {
-    const batch = this.batch!;
-    const missed = new Set(batch.joins.filter((j) => j.missed).map((j) => j.key));
-    this.decide(
-      decisions.map((d) =>
-        missed.has(d.key) && d.outcome !== 'exact' && d.outcome !== 'vanity'
-          ? { ...d, outcome: 'downtime' as const, reason: 'joined_while_offline' as const }
-          : d,
-      ),
-    );
-    this.batch = null;
-    this.adoptBaseline(this.current, this.currentVanity, this.currentTakenAt, now);
-    if (carryOver.length > 0) this.addToBatch(carryOver, now);
-  }
-
-  private decideInput(batch: Batch) {
-    return {
-      joins: batch.joins,
-      checkpoints: batch.checkpoints,
-      verdicts: batch.verdicts,
-      inviterOf: (code: string) =>
-        (this.current.get(code) ?? this.baseline.get(code))?.inviterId ?? null,
-      vanityCode: this.currentVanity?.code ?? this.baselineVanity?.code ?? null,
-    };
-  }
-
-  /** `takenAt`: when the fetch behind the table was sent (joins after it are not in its counts). */
+  /** `takenAt`: when the fetch behind the table was sent (uses after it are not in its counts). */
   private adoptBaseline(
     table: InviteTable,
     vanity: VanityState | null,
-    takenAt: number,
     now: number,
+    takenAt = now,
+    clearEpisode = true,
   ): void {
     this.purgeTombstones(table, now);
     this.baseline = table;
-    this.current = table;
+    if (clearEpisode) this.current = table;
     this.baselineVanity = vanity;
-    this.currentVanity = vanity;
+    if (clearEpisode) this.currentVanity = vanity;
+    for (const code of [...this.created.keys()]) if (table.has(code)) this.created.delete(code);
+    if (clearEpisode) this.created.clear();
     this.baselineValid = true;
     this.primeWanted = false;
     this.out.baseline = { invites: [...table], vanity, takenAt };
@@ -478,19 +812,10 @@ export class GuildAttribution {
 /** A decision that names no code or inviter. Missed joins (downtime) keep that label. */
 function unpairable(join: PendingJoin, outcome: Decision['outcome'], reason: ReasonKey): Decision {
   const missed = join.missed === true;
-  return {
-    key: join.key,
-    memberId: join.memberId,
-    joinedAt: join.joinedAt,
-    outcome: missed ? 'downtime' : outcome,
-    reason: missed ? 'joined_while_offline' : reason,
-    code: null,
-    inviterId: null,
-    candidates: null,
-  };
+  return decision(join, missed ? 'downtime' : outcome, missed ? 'joined_while_offline' : reason);
 }
 
 /** The decision for a bot account: bots join through OAuth and use no invite (also while we were away). */
 export function botDecision(join: PendingJoin): Decision {
-  return { ...unpairable({ ...join, missed: false }, 'bot', 'bot_account') };
+  return unpairable({ ...join, missed: false }, 'bot', 'bot_account');
 }

@@ -46,6 +46,24 @@ export type ReasonKey =
   | 'missing_manage_guild'
   | 'joined_while_offline';
 
+/** Why a decided join's decision changed. */
+export type RevisionCause =
+  | 'late_event' // a GUILD_MEMBER_ADD arrived whose use an earlier fetch may have counted
+  | 'increment_lag' // counts showed uses counted after their events
+  | 'later_fetch' // a later fetch settled what was open
+  | 'audit_log' // the audit log told used-up from revoked
+  | 'missed_join' // a join found after a lost session
+  | 'restart'; // the solve after a restart (should not change anything)
+
+/** A decided join whose decision the facts now contradict. Nothing is deleted: both are kept. */
+export type Revision = {
+  previous: Decision;
+  next: Decision;
+  cause: RevisionCause;
+  /** When the engine revised it (epoch ms). */
+  at: number;
+};
+
 export type Decision = {
   key: string;
   memberId: string;

@@ -13,11 +13,14 @@ import {
   GuildAttribution,
   type AttributionConfig,
 } from '../../../gateway/attribution/guild-attribution';
+import type { EpisodeState } from '../../../gateway/attribution/guild-attribution';
+import { DEFAULT_TIMING_CONFIG, TimingModel } from '../../../gateway/attribution/timing';
 import type {
   Decision,
   FetchedInvites,
   InviteRecord,
   PendingJoin,
+  Revision,
   VanityState,
 } from '../../../gateway/attribution/types';
 
@@ -44,6 +47,18 @@ export type WorldOptions = {
   incrementLagMs: number;
   canAudit: boolean;
   vanityCode: string | null;
+  /** Our clock minus Discord's (the engine must estimate it). */
+  clockOffsetMs?: number;
+  /**
+   * Per join: how long after the join its GUILD_MEMBER_ADD reaches us, drawn independently, so events
+   * overtake each other. Without it, events arrive in order within `dispatchDelayMs`.
+   */
+  eventDelay?: () => number;
+  /**
+   * Per join: whether the invite's counter moves only after the event reached us, and how much later.
+   * Without it, the counter moves at the join (or up to `incrementLagMs` after it).
+   */
+  increment?: () => { afterEvent: boolean; delayMs: number };
   /** Pseudo-random source in [0, 1). */
   random: () => number;
   config: AttributionConfig;
@@ -55,6 +70,14 @@ export class World {
   now = 0;
   readonly truths = new Map<string, Truth>();
   readonly decisions = new Map<string, Decision>();
+  /** Every revision handed out, in order. */
+  readonly revisions: Revision[] = [];
+  /** First decisions that named something the ground truth contradicts (later revised or not). */
+  readonly wrongAtFirst = new Set<string>();
+  /** Each join's first decision, and every decision it was changed to (only through revisions). */
+  private readonly firstDecisions = new Map<string, Decision>();
+  /** The XP ledger as the gateway keeps it: an exact join with an inviter holds its reward. */
+  private readonly xp = new Map<string, { code: string; inviterId: string }>();
   readonly fetchCount = { invites: 0, audit: 0 };
   private readonly invites = new Map<string, Invite>();
   private readonly revoked = new Set<string>();
@@ -67,10 +90,16 @@ export class World {
   state: GuildAttribution;
   /** What the gateway has persisted: the last baseline and every join it received. */
   private persisted: { invites: InviteRecord[]; vanity: VanityState | null } | null = null;
+  private persistedEpisode: EpisodeState | null = null;
+  /** When the persisted baseline was taken: joins received since belong to the persisted episode. */
+  private episodeSince = 0;
   private readonly received = new Map<string, PendingJoin>();
+  /** Timing asked for by the join being made. */
+  private nextJoinTiming: { eventDelayMs?: number; countAfterEventMs?: number } = {};
+  /** Joins whose GUILD_MEMBER_ADD has not reached the gateway (yet, or ever: `lost`). */
+  private readonly unreceived = new Map<string, { joinedAt: string; bot: boolean; lost?: true }>();
   /** While the gateway is down: `resume` buffers events for replay, `identify` loses them. */
-  private down: { mode: 'resume' | 'identify'; buffered: (() => void)[]; missed: string[] } | null =
-    null;
+  private down: { mode: 'resume' | 'identify'; buffered: (() => void)[] } | null = null;
   /** Bumped on every restart so answers to requests of the old process are dropped. */
   private generation = 0;
 
@@ -78,15 +107,23 @@ export class World {
     this.state = this.newState();
   }
 
+  /** A process's timing model (a restart starts a new one, as a new process would). */
+  private timing = new TimingModel();
+
   private newState(): GuildAttribution {
-    const state = new GuildAttribution('1', this.options.config);
+    this.timing = new TimingModel({
+      ...DEFAULT_TIMING_CONFIG,
+      eventFloorMs: this.options.config.settleMs,
+      lagFloorMs: this.options.config.maxIncrementLagMs,
+    });
+    const state = new GuildAttribution('1', this.options.config, this.timing);
     state.setCanAudit(this.options.canAudit);
     return state;
   }
 
   /** The gateway process dies. */
   crash(mode: 'resume' | 'identify'): void {
-    this.down = { mode, buffered: [], missed: [] };
+    this.down = { mode, buffered: [] };
     this.generation += 1;
     this.wakeAt = null;
   }
@@ -96,17 +133,46 @@ export class World {
     const down = this.down!;
     this.down = null;
     this.state = this.newState();
-    if (this.persisted) this.state.restore(this.persisted.invites, this.persisted.vanity);
+    if (this.persisted) {
+      // The open episode comes back with its joins (decided ones with their decision).
+      const episode = this.persistedEpisode
+        ? {
+            state: this.persistedEpisode,
+            joins: [...this.received.values()]
+              .filter(
+                (j) => j.receivedAt >= this.episodeSince && this.truths.get(j.key)?.via !== 'bot',
+              )
+              .map((join) => ({
+                join: { ...join, joinedAtMs: Date.parse(join.joinedAt) },
+                decision: this.decisions.get(join.key) ?? null,
+              })),
+          }
+        : null;
+      this.state.restore(this.persisted.invites, this.persisted.vanity, episode);
+    }
     for (const join of this.received.values()) {
       if (!this.decisions.has(join.key)) this.state.memberJoined(join, this.now);
     }
     if (down.mode === 'resume') {
       for (const replay of down.buffered) replay();
     } else {
-      this.state.reconcileDowntime(
-        down.missed.map((m) => ({ key: m, memberId: m, joinedAt: m, receivedAt: this.now })),
-        this.now,
-      );
+      // A new session: events Discord had not sent are lost; listing the members finds them.
+      const missed = [...this.unreceived].filter(([, u]) => !u.bot);
+      for (const [memberId, u] of this.unreceived)
+        if (u.bot)
+          this.record([
+            botDecision({ key: memberId, memberId, joinedAt: u.joinedAt, receivedAt: this.now }),
+          ]);
+      this.unreceived.clear();
+      const found = missed.map(([memberId, u]) => ({
+        key: memberId,
+        memberId,
+        joinedAt: u.joinedAt,
+        receivedAt: this.now,
+      }));
+      // Recorded as pending, like every join the gateway learns of.
+      for (const join of found) this.received.set(join.key, join);
+      this.state.reconcileDowntime(found, this.now);
     }
     this.react();
   }
@@ -127,7 +193,7 @@ export class World {
       expiresAt: maxAgeMs === null ? null : this.now + maxAgeMs,
     };
     this.invites.set(code, invite);
-    this.deliver(() => this.state.inviteCreated({ ...this.view(invite), uses: 0 }));
+    this.deliver(() => this.state.inviteCreated({ ...this.view(invite), uses: 0 }, this.now));
   }
 
   revoke(code: string): void {
@@ -137,8 +203,9 @@ export class World {
   }
 
   /** A member joins; returns false when the invite cannot be used (gone or expired). */
-  join(via: Via): boolean {
+  join(via: Via, timing: { eventDelayMs?: number; countAfterEventMs?: number } = {}): boolean {
     this.expire();
+    this.nextJoinTiming = timing;
     const memberId = `m${++this.memberSeq}`;
     const joinedAt = this.now;
     let truth: Truth;
@@ -154,7 +221,21 @@ export class World {
         }
         return false;
       };
-      if (this.options.incrementLagMs === 0) {
+      const countNow = () => {
+        if (count()) this.deliver(() => this.state.inviteDeleted(invite.code, this.now));
+      };
+      const timing =
+        this.nextJoinTiming.countAfterEventMs !== undefined
+          ? { afterEvent: true, delayMs: this.nextJoinTiming.countAfterEventMs }
+          : this.options.increment?.();
+      if (timing?.afterEvent) {
+        this.deliverJoin(memberId, joinedAt, false, () =>
+          this.at(this.now + timing.delayMs, countNow),
+        );
+      } else if (timing) {
+        this.at(this.now + timing.delayMs, countNow);
+        this.deliverJoin(memberId, joinedAt, false);
+      } else if (this.options.incrementLagMs === 0) {
         const usedUp = count();
         this.deliverJoin(memberId, joinedAt, false);
         if (usedUp) this.deliver(() => this.state.inviteDeleted(invite.code, this.now));
@@ -214,13 +295,14 @@ export class World {
   }
 
   /** Gateway events arrive in order, each at most `dispatchDelayMs` after it happened. */
-  private deliver(run: () => void): void {
+  private deliver(run: () => void, handlesDown = false): void {
     const at = Math.max(
       this.lastDelivery,
       this.now + Math.floor(this.options.random() * (this.options.dispatchDelayMs + 1)),
     );
     this.lastDelivery = at;
     this.at(at, () => {
+      if (handlesDown) return run();
       if (this.down?.mode === 'resume') this.down.buffered.push(run);
       if (this.down) return;
       run();
@@ -228,15 +310,47 @@ export class World {
     });
   }
 
-  private deliverJoin(memberId: string, joinedAt: number, bot: boolean): void {
-    this.deliver(() => {
-      const join = { key: memberId, memberId, joinedAt: String(joinedAt), receivedAt: this.now };
+  /**
+   * Schedules a join's GUILD_MEMBER_ADD. `dispatched` runs when Discord sends it (even while we are
+   * down), e.g. to move a counter after the event.
+   */
+  private deliverJoin(
+    memberId: string,
+    joinedAt: number,
+    bot: boolean,
+    dispatched?: () => void,
+  ): void {
+    const receive = () => {
+      const join = { key: memberId, memberId, joinedAt: this.iso(joinedAt), receivedAt: this.now };
       this.received.set(memberId, join);
       if (bot) this.record([botDecision(join)]);
       else this.state.memberJoined(join, this.now);
-    });
-    // Re-identifying loses the event; the gateway finds the member by listing members instead.
-    if (this.down?.mode === 'identify' && !bot) this.down.missed.push(memberId);
+    };
+    this.unreceived.set(memberId, { joinedAt: this.iso(joinedAt), bot });
+    const run = () => {
+      dispatched?.();
+      if (!this.unreceived.delete(memberId)) return; // lost with the session (re-identify)
+      if (this.down?.mode === 'resume') this.down.buffered.push(receive);
+      if (this.down) {
+        if (this.down.mode === 'identify')
+          this.unreceived.set(memberId, this.lostEvent(joinedAt, bot));
+        return;
+      }
+      receive();
+      this.react();
+    };
+    const delay = this.nextJoinTiming.eventDelayMs ?? this.options.eventDelay?.();
+    if (delay === undefined) return this.deliver(run, true);
+    this.at(this.now + Math.max(0, Math.round(delay)), run);
+  }
+
+  private lostEvent(joinedAt: number, bot: boolean) {
+    return { joinedAt: this.iso(joinedAt), bot, lost: true as const };
+  }
+
+  /** Discord's `joined_at` for a moment of the model's clock (Discord's clock may differ from ours). */
+  private iso(at: number): string {
+    return new Date(at - (this.options.clockOffsetMs ?? 0)).toISOString();
   }
 
   // ---- our side ---------------------------------------------------------------------------
@@ -300,15 +414,63 @@ export class World {
   private persist(): void {
     const output = this.state.takeOutput();
     this.record(output.decisions);
-    if (output.baseline)
+    if (output.decisions.length > 0) {
+      // The outbox posts a log line: Discord stamps the message after we asked for it.
+      const createdAt = this.now + this.options.random() * this.options.latencyMs;
+      this.timing.observeCreated(this.now, createdAt - (this.options.clockOffsetMs ?? 0));
+    }
+    for (const revision of output.revisions) {
+      if (!this.decisions.has(revision.next.key))
+        throw new Error(`revised undecided: ${revision.next.key}`);
+      this.decisions.set(revision.next.key, revision.next);
+      this.revisions.push(revision);
+      this.ledger(revision.next);
+    }
+    if (output.baseline) {
       this.persisted = { invites: output.baseline.invites, vanity: output.baseline.vanity };
+      this.episodeSince = output.baseline.takenAt;
+    }
+    if (output.episode !== undefined) this.persistedEpisode = output.episode;
   }
 
   private record(decisions: Decision[]): void {
     for (const d of decisions) {
       if (this.decisions.has(d.key)) throw new Error(`decided twice: ${d.key}`);
       this.decisions.set(d.key, d);
+      this.firstDecisions.set(d.key, d);
+      if (this.isWrong(d)) this.wrongAtFirst.add(d.key);
+      this.ledger(d);
     }
+  }
+
+  /** XP follows the decision: held while it is exact with an inviter, taken back otherwise. */
+  private ledger(d: Decision): void {
+    if (
+      d.outcome === 'exact' &&
+      d.code !== null &&
+      d.inviterId !== null &&
+      d.inviterId !== d.memberId
+    )
+      this.xp.set(d.key, { code: d.code, inviterId: d.inviterId });
+    else this.xp.delete(d.key);
+  }
+
+  /** XP held for a join whose ground truth is another code or inviter. */
+  wrongXp(): string[] {
+    return [...this.xp]
+      .filter(([key, r]) => {
+        const truth = this.truths.get(key);
+        return truth?.code !== r.code || truth.inviterId !== r.inviterId;
+      })
+      .map(([key, r]) => `${key}: XP for ${r.code}/${r.inviterId}`);
+  }
+
+  /** Joins whose decision changed without a revision being handed out for it. */
+  unrecordedChanges(): string[] {
+    const revised = new Map(this.revisions.map((r) => [r.next.key, r.next]));
+    return [...this.decisions]
+      .filter(([key, d]) => d !== this.firstDecisions.get(key) && revised.get(key) !== d)
+      .map(([key]) => key);
   }
 
   // ---- clock --------------------------------------------------------------------------------
@@ -331,14 +493,25 @@ export class World {
     this.now = until;
   }
 
+  private isWrong(d: Decision): boolean {
+    const wrong: string[] = [];
+    this.check(d, wrong);
+    return wrong.length > 0;
+  }
+
   /** Decisions that name something the ground truth contradicts. */
   wrongDecisions(): string[] {
     const wrong: string[] = [];
-    for (const d of this.decisions.values()) {
+    for (const d of this.decisions.values()) this.check(d, wrong);
+    return wrong;
+  }
+
+  private check(d: Decision, wrong: string[]): void {
+    {
       const truth = this.truths.get(d.memberId);
       if (!truth) {
         wrong.push(`${d.memberId}: decided but never joined`);
-        continue;
+        return;
       }
       const say = (what: string) =>
         wrong.push(
@@ -356,6 +529,5 @@ export class World {
       if (d.reason === 'several_codes' && !d.candidates?.some((c) => c.code === truth.code))
         say('true code not among candidates');
     }
-    return wrong;
   }
 }
