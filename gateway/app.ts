@@ -4,7 +4,14 @@
  * parts must stop. Used by both entry points (main.ts, all-in-one.ts), the end-to-end tests and the
  * benchmarks. The builders are in builders.ts, the defaults in options.ts.
  */
-import { buildDispatcher, buildHealth, buildOutbox, buildRegistry, buildShards } from './builders';
+import {
+  buildDispatcher,
+  buildHealth,
+  buildOutbox,
+  buildRegistry,
+  buildShards,
+  buildTiming,
+} from './builders';
 import { createRest, planShards } from './discord/rest';
 import { SendClock } from './discord/send-clock';
 import { SessionStore } from './discord/session-store';
@@ -34,14 +41,17 @@ export async function startGateway(
   const { log, db } = options;
   const metrics = createMetrics();
   const life = new Lifecycle(log);
-  const sendClock = new SendClock();
+  const timing = buildTiming(options, metrics);
+  const sendClock = new SendClock((sent, received, date) =>
+    timing.observeServerDate(sent, received, date),
+  );
   const { rest, api } = createRest(options, metrics, sendClock, hooks.rest);
   const plan = await planShards(rest, options);
   const sessions = new SessionStore(db.db, log);
   await sessions.load(plan.shardIds, plan.shardCount);
   const users = new UserDirectory(db.db, log);
-  const outbox = buildOutbox(options, { api, metrics }, plan);
-  const registry = buildRegistry(options, { api, metrics, sendClock, outbox, life });
+  const outbox = buildOutbox(options, { api, metrics, timing, sendClock }, plan);
+  const registry = buildRegistry(options, { api, metrics, sendClock, outbox, life, timing });
   const identity = { userId: null };
   const dispatch = buildDispatcher(
     options,
@@ -62,7 +72,7 @@ export async function startGateway(
 
   life.every(1000, 'store gateway sessions', () => sessions.flush());
   life.every(1000, 'store user names', () => users.flush());
-  life.every(60_000, 'forget old decisions', () => registry.sweep());
+  life.every(10_000, 'forget old decisions, report timing', () => registry.sweep());
   outbox.start();
   life.onStop('close the gateway connections', (context) => shards.destroy(context));
   life.onStop("finish the guilds' writes", () => registry.stopAll());

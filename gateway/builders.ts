@@ -3,6 +3,7 @@
  * the resolved options and the parts they depend on; none starts anything the lifecycle does not stop.
  */
 import type { API } from '@discordjs/core';
+import { DEFAULT_TIMING_CONFIG, TimingModel } from './attribution/timing';
 import { registerCommands } from './commands/registration';
 import { createInteractionHandler } from './commands/interactions';
 import { dbCommandQueries } from './commands/queries';
@@ -28,22 +29,47 @@ const REGISTER_RETRIES = { attempts: 6, baseMs: 1000, capMs: 30_000 };
 /** What READY tells us about ourselves. */
 export type BotIdentity = { userId: string | null };
 
-export function buildOutbox(options: ResolvedGatewayOptions, c: Common, plan: ShardPlan) {
+/** What the process measures about Discord's timing, shared by every guild (attribution/timing.ts). */
+export function buildTiming(options: ResolvedGatewayOptions, metrics: Metrics) {
+  const { attribution } = options;
+  return new TimingModel(
+    {
+      ...DEFAULT_TIMING_CONFIG,
+      eventFloorMs: attribution.settleMs,
+      lagFloorMs: attribution.maxIncrementLagMs,
+    },
+    {
+      delay: (s) => metrics.eventDelay.observe(s),
+      lag: (s) => metrics.incrementLag.observe(s),
+    },
+  );
+}
+
+export function buildOutbox(
+  options: ResolvedGatewayOptions,
+  c: Common & { timing: TimingModel; sendClock: SendClock },
+  plan: ShardPlan,
+) {
   return new OutboxSender({
-    ...c,
     ...plan,
+    sendClock: c.sendClock,
+    api: c.api,
+    metrics: c.metrics,
     db: options.db.db,
     log: options.log,
     pollMs: options.outboxPollMs,
     leaseSeconds: options.outboxLeaseSeconds,
+    // Messages we create bound the clock offset from below.
+    onCreated: (sentAt, createdAt) => c.timing.observeCreated(sentAt, createdAt),
   });
 }
 
 export function buildRegistry(
   options: ResolvedGatewayOptions,
-  c: Common & { sendClock: SendClock; outbox: OutboxSender; life: Lifecycle },
+  c: Common & { sendClock: SendClock; outbox: OutboxSender; life: Lifecycle; timing: TimingModel },
 ) {
   return new GuildRegistry({
+    timing: c.timing,
     api: c.api,
     metrics: c.metrics,
     sendClock: c.sendClock,
@@ -74,6 +100,7 @@ export function buildDispatcher(
     now: Date.now,
     botUserId: () => identity.userId,
     downtimeMemberScanLimit: options.downtimeMemberScanLimit,
+    downtimeRetryDelaysMs: options.downtimeRetryDelaysMs,
   };
   const interactions = createInteractionHandler({
     ...ctx,

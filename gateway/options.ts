@@ -35,6 +35,8 @@ export type OptionalGatewayOptions = {
   devGuildId: string | null;
   /** After a lost session, members are listed to find missed joins in guilds up to this size. */
   downtimeMemberScanLimit: number;
+  /** A member list that failed is read again after these delays (then the joins stay unfound). */
+  downtimeRetryDelaysMs: readonly number[];
   /** A message claimed by a sender that died is retried after this long. */
   outboxLeaseSeconds: number;
   outboxPollMs: number;
@@ -62,6 +64,7 @@ export const DefaultGatewayOptions: OptionalGatewayOptions = {
   healthHost: '0.0.0.0',
   devGuildId: null,
   downtimeMemberScanLimit: 10_000,
+  downtimeRetryDelaysMs: [5000, 15_000, 60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000],
   outboxLeaseSeconds: 60,
   outboxPollMs: 2000,
   commandDeferAfterMs: 1000,

@@ -7,7 +7,7 @@
  */
 import type { GuildSettings } from '../queries/settings';
 import type { JoinCandidate, JoinOutcome, Locale } from '../schema';
-import { reasonText } from './texts';
+import { correctionText, reasonText } from './texts';
 import { MAX_MESSAGE_LENGTH, renderTemplate } from './templates';
 
 export type MessageBody = {
@@ -102,4 +102,15 @@ export function renderInviterDm(input: RenderInput): MessageBody | null {
     xp: input.xpAwarded,
   });
   return body(content, [input.memberId], settings.locale);
+}
+
+/**
+ * The log line of a join a revision changed: what it says now, marked as corrected with why (the
+ * message that was posted is edited to this). Null when the join no longer gets a log line.
+ */
+export function renderCorrectedLogMessage(input: RenderInput, cause: string): MessageBody | null {
+  const line = renderLogMessage(input);
+  if (!line) return null;
+  const note = `_(${correctionText(input.settings.locale, cause)})_`;
+  return body(`${line.content} ${note}`, line.allowed_mentions.users, input.settings.locale);
 }

@@ -46,7 +46,7 @@ export const REASON_TEXTS: Record<Locale, Record<string, string>> = {
     burst_unsettled:
       'während eines Beitritts-Ansturms lässt sich die Einladung nicht zuordnen (mögliche Codes: {codes})',
     no_use_changed:
-      'über keinen Einladungslink (z. B. Servererkundung, eine App oder eine Beitrittsanfrage)',
+      'keine gezählte Einladungsnutzung passt zu diesem Beitritt (vielleicht über die Servererkundung, eine App oder eine Beitrittsanfrage)',
     not_primed: 'die Einladungen dieses Servers waren noch nicht geladen',
     fetch_failed: 'Discord war nicht erreichbar, die Einladung ist unbekannt',
     missing_manage_guild:
@@ -69,7 +69,8 @@ export const REASON_TEXTS: Record<Locale, Record<string, string>> = {
       'probably through the used-up code {codes}; without the View Audit Log permission this cannot be confirmed',
     burst_unsettled:
       'during a rush of joins the invite cannot be attributed (possible codes: {codes})',
-    no_use_changed: 'through no invite link (e.g. Server Discovery, an app or a join request)',
+    no_use_changed:
+      'no counted invite use matched this join (perhaps Server Discovery, an app or a join request)',
     not_primed: "this server's invites were not loaded yet",
     fetch_failed: 'Discord could not be reached; the invite is unknown',
     missing_manage_guild: 'the bot lacks the Manage Server permission needed to read invites',
@@ -88,4 +89,33 @@ export function reasonText(
   return template.replace(/\{(codes|inviter|code)\}/g, (_, name: 'codes' | 'inviter' | 'code') =>
     String(values[name] ?? ''),
   );
+}
+
+/**
+ * What a corrected log line adds, by the revision's cause: the line was posted, later facts changed
+ * the decision, and the message was edited to say so.
+ */
+export const CORRECTION_TEXTS: Record<Locale, Record<string, string>> = {
+  de: {
+    late_event:
+      'korrigiert: ein später eingetroffener Beitritt kann dieselbe Einladung genutzt haben',
+    increment_lag: 'korrigiert: Discord hat eine Nutzung erst nach dem Beitritt gezählt',
+    later_fetch: 'korrigiert nach einer späteren Abfrage bei Discord',
+    audit_log: 'korrigiert nach dem Audit-Log',
+    missed_join:
+      'korrigiert: ein Beitritt aus der Offline-Zeit kann dieselbe Einladung genutzt haben',
+    restart: 'korrigiert',
+  },
+  en: {
+    late_event: 'corrected: a join that arrived later may have used the same invite',
+    increment_lag: 'corrected: Discord counted a use only after the join',
+    later_fetch: 'corrected after a later check with Discord',
+    audit_log: 'corrected after the audit log',
+    missed_join: 'corrected: a join from while the bot was offline may have used the same invite',
+    restart: 'corrected',
+  },
+};
+
+export function correctionText(locale: Locale, cause: string): string {
+  return CORRECTION_TEXTS[locale][cause] ?? CORRECTION_TEXTS[locale].restart!;
 }

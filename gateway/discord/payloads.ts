@@ -69,6 +69,15 @@ export const inviteDeleteSchema = z.object({
   code: z.string().min(1).max(64),
 });
 
+/** A role was created, changed or deleted (only the guild matters: permissions may have changed). */
+export const roleChangeSchema = z.object({ guild_id: snowflake });
+
+/** A member's roles or nickname changed; only the bot's own changes matter to us. */
+export const memberUpdateSchema = z.object({
+  guild_id: snowflake,
+  user: z.object({ id: snowflake }),
+});
+
 const commandOption = z.object({
   name: z.string(),
   type: z.number(),
@@ -110,6 +119,10 @@ export const EVENT_SCHEMAS = {
   INVITE_CREATE: inviteCreateSchema,
   INVITE_DELETE: inviteDeleteSchema,
   INTERACTION_CREATE: interactionSchema,
+  GUILD_ROLE_CREATE: roleChangeSchema,
+  GUILD_ROLE_UPDATE: roleChangeSchema,
+  GUILD_ROLE_DELETE: roleChangeSchema,
+  GUILD_MEMBER_UPDATE: memberUpdateSchema,
 } as const;
 
 export type EventName = keyof typeof EVENT_SCHEMAS;

@@ -9,6 +9,14 @@ import { DefaultRestOptions, type RESTOptions } from '@discordjs/rest';
 export class SendClock {
   private readonly waiting = new Map<string, () => void>();
 
+  /**
+   * Called with every answer's `Date` header (Discord's clock, whole seconds) and when the request
+   * left and its answer arrived (ours): bounds on the clock offset attribution works with.
+   */
+  constructor(
+    private readonly onServerDate?: (sentAt: number, receivedAt: number, date: number) => void,
+  ) {}
+
   /** Calls `onSent` when the next request for this route (e.g. `/guilds/1/invites`) is sent. */
   onSent(route: string, onSent: () => void): void {
     this.waiting.set(route, onSent);
@@ -19,13 +27,17 @@ export class SendClock {
   }
 
   /** The `makeRequest` option for REST: notes the send, then sends as usual. */
-  readonly makeRequest: RESTOptions['makeRequest'] = (url, init) => {
+  readonly makeRequest: RESTOptions['makeRequest'] = async (url, init) => {
     const route = new URL(url).pathname.replace(/^.*?\/v\d+(?=\/)/, '');
     const notify = this.waiting.get(route);
     if (notify) {
       this.waiting.delete(route);
       notify();
     }
-    return DefaultRestOptions.makeRequest(url, init);
+    const sentAt = Date.now();
+    const response = await DefaultRestOptions.makeRequest(url, init);
+    const date = Date.parse(response.headers.get('date') ?? '');
+    if (Number.isFinite(date)) this.onServerDate?.(sentAt, Date.now(), date);
+    return response;
   };
 }

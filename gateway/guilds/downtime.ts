@@ -9,7 +9,7 @@ import { joinsRecordedSince } from '../../db/queries/joins';
 import type { Logger } from '../../db/shared/log';
 import type { PendingJoin } from '../attribution/types';
 import { listMembersJoinedSince } from '../discord/invites-api';
-import { joinKey } from './guild-runner';
+import { joinKey, type GuildRunner } from './guild-runner';
 
 export type MissedJoin = { join: PendingJoin; bot: boolean };
 
@@ -28,11 +28,11 @@ export type DowntimeScan = {
 };
 
 /**
- * Members who joined since the baseline without us recording it. No margin for clock skew on
- * purpose: a skewed join lands on the wrong side and its batch ends up unpaired (downtime), never
- * wrongly paired.
+ * Members who joined since the baseline without us recording it, or null when the member list could
+ * not be read. No margin for clock skew on purpose: a skewed join lands on the wrong side and its
+ * batch ends up unpaired (downtime), never wrongly paired.
  */
-export async function findMissedJoins(scan: DowntimeScan): Promise<MissedJoin[]> {
+export async function findMissedJoins(scan: DowntimeScan): Promise<MissedJoin[] | null> {
   const { log, guildId } = scan;
   if (scan.memberCount > scan.limit) {
     log.info(
@@ -61,6 +61,34 @@ export async function findMissedJoins(scan: DowntimeScan): Promise<MissedJoin[]>
     return missed;
   } catch (error) {
     log.warn({ guildId, err: error }, 'could not list members to find joins missed while offline');
-    return [];
+    return null;
+  }
+}
+
+/**
+ * Reconciles a guild after a lost session: its baseline stays where it was until the member list
+ * was read (so the missed joins' uses can still be paired with them), retried on `retryDelaysMs`
+ * when Discord fails; joins found are recorded and attributed. Gives up (and lets the baseline move
+ * on) only after the last retry.
+ */
+export async function reconcileAfterDowntime(
+  scan: Omit<DowntimeScan, 'now'> & { now: () => number },
+  runner: Pick<GuildRunner, 'awaitReconcile' | 'reconcile' | 'stopped'>,
+  retryDelaysMs: readonly number[],
+): Promise<void> {
+  runner.awaitReconcile();
+  for (let attempt = 0; ; attempt++) {
+    const missed = await findMissedJoins({ ...scan, now: scan.now() });
+    if (missed) return runner.reconcile(missed);
+    const delay = retryDelaysMs[attempt];
+    if (delay === undefined || runner.stopped) {
+      scan.log.error(
+        { guildId: scan.guildId, attempts: attempt + 1 },
+        'gave up looking for joins missed while offline; they stay unrecorded',
+      );
+      return runner.reconcile([]);
+    }
+    scan.log.info({ guildId: scan.guildId, retryInMs: delay }, 'will list members again');
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
   }
 }

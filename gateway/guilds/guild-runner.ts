@@ -14,6 +14,7 @@ import {
   type AttributionConfig,
   type Output,
 } from '../attribution/guild-attribution';
+import type { TimingModel } from '../attribution/timing';
 import type { InviteRecord, PendingJoin } from '../attribution/types';
 import { fetchInvites, fetchRevokedCodes, isForbidden } from '../discord/invites-api';
 import type { SendClock } from '../discord/send-clock';
@@ -24,6 +25,8 @@ import type { FetchQueue } from './fetch-queue';
 
 export type RunnerDeps = {
   db: Db;
+  /** What the process measured about Discord's timing (shared by every guild). */
+  timing: TimingModel;
   api: API;
   log: Logger;
   metrics: Metrics;
@@ -51,7 +54,7 @@ export class GuildRunner {
   private timer: NodeJS.Timeout | null = null;
   private timerAt: number | null = null;
   private queued = false;
-  private stopped = false;
+  private isStopped = false;
   private readonly writes = new SerialChain();
   /** Keys of bot joins, so their rows are stored with member_bot. */
   private readonly bots = new Set<string>();
@@ -62,7 +65,7 @@ export class GuildRunner {
     readonly guildId: string,
     private readonly deps: RunnerDeps,
   ) {
-    this.state = new GuildAttribution(guildId, deps.config);
+    this.state = new GuildAttribution(guildId, deps.config, deps.timing);
   }
 
   /** The guild gained or lost the VANITY_URL feature. */
@@ -75,6 +78,15 @@ export class GuildRunner {
     this.state.setCanAudit(traits.canAudit);
   }
 
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /** After a lost session: the baseline stays put until `reconcile` brings the missed joins. */
+  awaitReconcile(): void {
+    this.state.awaitReconcile();
+  }
+
   /** Writes pending in this guild's chain (for shutdown and tests). */
   get pendingWrites(): number {
     return this.writes.size;
@@ -85,13 +97,19 @@ export class GuildRunner {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.isStopped = true;
     this.clearTimer();
     this.deps.fetchQueue.remove(this.guildId);
   }
 
   /** Lets the state machine act (a new guild takes its first baseline). */
   wake(): void {
+    this.pump();
+  }
+
+  /** The bot's roles or the guild's owner changed: a permission refused before may be granted now. */
+  permissionsChanged(): void {
+    this.state.permissionsChanged();
     this.pump();
   }
 
@@ -108,6 +126,7 @@ export class GuildRunner {
           memberId: join.memberId,
           joinedAt: new Date(join.joinedAt),
           memberBot: bot,
+          receivedAt: new Date(join.receivedAt),
         });
         options.onRecorded?.();
       });
@@ -115,7 +134,7 @@ export class GuildRunner {
     this.receivedAt.set(join.key, join.receivedAt);
     if (bot) {
       this.bots.add(join.key);
-      this.persist({ decisions: [botDecision(join)], baseline: null });
+      this.persist({ decisions: [botDecision(join)], revisions: [], baseline: null });
     } else {
       this.state.memberJoined(join, this.deps.now());
     }
@@ -132,11 +151,12 @@ export class GuildRunner {
           memberId: join.memberId,
           joinedAt: new Date(join.joinedAt),
           memberBot: bot,
+          receivedAt: new Date(join.receivedAt),
         }).then(() => {}),
       );
       if (bot) {
         this.bots.add(join.key);
-        this.persist({ decisions: [botDecision(join)], baseline: null });
+        this.persist({ decisions: [botDecision(join)], revisions: [], baseline: null });
       } else humans.push(join);
     }
     this.state.reconcileDowntime(humans, this.deps.now());
@@ -144,7 +164,7 @@ export class GuildRunner {
   }
 
   inviteCreated(invite: Omit<InviteRecord, 'deletedAt'>, onStored?: () => void): void {
-    this.state.inviteCreated(invite);
+    this.state.inviteCreated(invite, this.deps.now());
     this.write('store invite', async () => {
       await storeCreatedInvite(this.deps.db, this.guildId, { ...invite, deletedAt: null });
       onStored?.();
@@ -170,15 +190,12 @@ export class GuildRunner {
 
   /** Hands the state machine's output to the database and does what it asks next. */
   private pump(): void {
-    if (this.stopped) return;
+    if (this.isStopped) return;
     this.flush();
     const now = this.deps.now();
     const action = this.state.nextAction(now);
     this.flush();
-    this.deps.log.debug(
-      { guildId: this.guildId, action, pending: this.state.pendingJoins },
-      'attribution step',
-    );
+    this.deps.log.debug({ guildId: this.guildId, action }, 'attribution step');
     switch (action.kind) {
       case 'fetch':
         this.clearTimer();
@@ -209,7 +226,14 @@ export class GuildRunner {
 
   private flush(): void {
     const output = this.state.takeOutput();
-    if (output.decisions.length > 0 || output.baseline) this.persist(output);
+    if (
+      output.decisions.length > 0 ||
+      output.revisions.length > 0 ||
+      output.baseline ||
+      output.episode !== undefined
+    ) {
+      this.persist(output);
+    }
   }
 
   private persist(output: Output): void {
@@ -218,7 +242,6 @@ export class GuildRunner {
     this.write('store decisions', async () => {
       const written = await writeGuildOutput(this.deps.db, this.guildId, output, bots);
       const now = this.deps.now();
-      let messages = 0;
       for (const decision of output.decisions) {
         this.bots.delete(decision.key);
         const received = this.receivedAt.get(decision.key);
@@ -226,21 +249,34 @@ export class GuildRunner {
         if (received !== undefined)
           this.deps.metrics.decisionLatency.observe((now - received) / 1000);
       }
-      for (const w of written) {
-        if (!w.applied) continue;
-        this.deps.metrics.joins.inc({ outcome: w.outcome });
-        messages += w.messages;
+      for (const w of written.decisions) {
+        if (w.applied) this.deps.metrics.joins.inc({ outcome: w.outcome });
       }
+      for (const r of written.revised) this.deps.metrics.revisions.inc({ cause: r.cause });
       if (output.decisions.length > 0) {
         this.deps.log.info(
           {
             guildId: this.guildId,
-            decisions: written.map((w) => ({ member: w.memberId, outcome: w.outcome })),
+            decisions: written.decisions.map((w) => ({ member: w.memberId, outcome: w.outcome })),
           },
           'joins attributed',
         );
       }
-      if (messages > 0) this.deps.onMessagesQueued();
+      if (written.revised.length > 0) {
+        this.deps.log.info(
+          {
+            guildId: this.guildId,
+            revisions: written.revised.map((r) => ({
+              member: r.next.memberId,
+              from: r.previous.outcome,
+              to: r.next.outcome,
+              cause: r.cause,
+            })),
+          },
+          'decisions revised',
+        );
+      }
+      if (written.messages > 0) this.deps.onMessagesQueued();
     });
   }
 
@@ -263,7 +299,7 @@ export class GuildRunner {
 
   private async fetch(): Promise<void> {
     this.queued = false;
-    if (this.stopped) return;
+    if (this.isStopped) return;
     const { api, now, metrics, log, sendClock } = this.deps;
     this.state.fetchStarted(now());
     const routes = [`/guilds/${this.guildId}/invites`];

@@ -4,8 +4,10 @@
  * Also remembers recently decided joins, so replayed GUILD_MEMBER_ADDs never re-enter attribution.
  */
 import { getGuild } from '../../db/queries/guilds';
-import { loadSnapshot } from '../../db/queries/invites';
-import { joinsDecidedSince, pendingJoinsOnShards } from '../../db/queries/joins';
+import { loadSnapshot, type StoredSnapshot } from '../../db/queries/invites';
+import { episodeJoins, joinsDecidedSince, pendingJoinsOnShards } from '../../db/queries/joins';
+import type { EpisodeState } from '../attribution/guild-attribution';
+import type { Decision } from '../attribution/types';
 import { has, Permission } from '../discord/permissions';
 import { retryUntilDone } from '../persist/retry';
 import { GuildRunner, joinKey, type GuildTraits, type RunnerDeps } from './guild-runner';
@@ -58,7 +60,7 @@ export class GuildRegistry {
       return { runner: existing, takenAt: snapshot.takenAt };
     }
     const runner = this.create(guildId, traits);
-    if (snapshot.takenAt !== null) runner.state.restore(snapshot.invites, snapshot.vanity);
+    await this.restoreState(runner, snapshot);
     return { runner, takenAt: snapshot.takenAt };
   }
 
@@ -87,8 +89,49 @@ export class GuildRegistry {
       guildId,
       traitsOf(guild.features, guild.botPermissions === null ? null : BigInt(guild.botPermissions)),
     );
-    if (snapshot.takenAt !== null) runner.state.restore(snapshot.invites, snapshot.vanity);
+    await this.restoreState(runner, snapshot);
     return runner;
+  }
+
+  /**
+   * What the guild's attribution had persisted: the baseline, and the open episode with its joins
+   * (decided ones with their decision), so a late event after a restart can still revise them.
+   */
+  private async restoreState(runner: GuildRunner, snapshot: StoredSnapshot): Promise<void> {
+    if (snapshot.takenAt === null) return;
+    const state = snapshot.attributionState as EpisodeState | null;
+    if (!state || !Array.isArray(state.fetches)) {
+      runner.state.restore(snapshot.invites, snapshot.vanity);
+      return;
+    }
+    const rows = await this.read('load episode joins', () =>
+      episodeJoins(this.deps.db, runner.guildId, snapshot.takenAt!),
+    );
+    const joins = rows.map((row) => {
+      const joinedAt = row.joinedAt.toISOString();
+      const join = {
+        key: joinKey(row.memberId, joinedAt),
+        memberId: row.memberId,
+        joinedAt,
+        joinedAtMs: row.joinedAt.getTime(),
+        receivedAt: row.receivedAt.getTime(),
+      };
+      const decision: Decision | null =
+        row.outcome === 'pending'
+          ? null
+          : {
+              key: join.key,
+              memberId: row.memberId,
+              joinedAt,
+              outcome: row.outcome,
+              reason: row.reason as Decision['reason'],
+              code: row.code,
+              inviterId: row.inviterId,
+              candidates: row.candidates,
+            };
+      return { join, decision };
+    });
+    runner.state.restore(snapshot.invites, snapshot.vanity, { state, joins });
   }
 
   /** Reads wait out a database outage: the events that need them stay queued, nothing is dropped. */
@@ -139,9 +182,12 @@ export class GuildRegistry {
     return true;
   }
 
-  /** Drops remembered decisions that can no longer be replayed. */
+  /** Drops remembered decisions that can no longer be replayed; reports the timing windows. */
   sweep(): void {
     const now = this.deps.now();
+    const windows = this.deps.timing.windows(now);
+    this.deps.metrics.attributionWindows.set({ window: 'event' }, windows.eventMs / 1000);
+    this.deps.metrics.attributionWindows.set({ window: 'increment_lag' }, windows.lagMs / 1000);
     for (const [key, until] of this.decided) if (until < now) this.decided.delete(key);
   }
 
@@ -166,7 +212,7 @@ export class GuildRegistry {
           key: joinKey(row.memberId, joinedAt),
           memberId: row.memberId,
           joinedAt,
-          receivedAt: row.createdAt.getTime(),
+          receivedAt: row.receivedAt.getTime(),
         },
         row.memberBot,
         { record: false },

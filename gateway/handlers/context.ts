@@ -24,6 +24,8 @@ export type HandlerContext = {
   /** The bot's user id (known from READY). */
   botUserId: () => string | null;
   downtimeMemberScanLimit: number;
+  /** After a failed member list (lost session), it is read again after these delays. */
+  downtimeRetryDelaysMs: readonly number[];
 };
 
 /**

@@ -5,11 +5,11 @@
  */
 import { markGuildRemoved, updateGuildProfile, upsertGuild } from '../../db/queries/guilds';
 import { guildPermissions } from '../discord/permissions';
-import { findMissedJoins } from '../guilds/downtime';
+import { reconcileAfterDowntime } from '../guilds/downtime';
 import { traitsOf } from '../guilds/registry';
 import { retryUntilDone } from '../persist/retry';
 import type { EventPayloads } from '../discord/payloads';
-import type { EventHandlers, HandlerContext } from './context';
+import type { EventHandlers, GuildEventHandler, HandlerContext } from './context';
 
 /** The guild fields GUILD_CREATE and GUILD_UPDATE both carry. */
 const profileOf = (guild: EventPayloads['GUILD_UPDATE']) => ({
@@ -19,6 +19,18 @@ const profileOf = (guild: EventPayloads['GUILD_UPDATE']) => ({
   ownerId: guild.owner_id ?? null,
   features: guild.features,
 });
+
+function permissionsMayHaveChanged(): GuildEventHandler<{ guild_id: string }> {
+  return {
+    scope: 'guild',
+    guildOf: (role) => role.guild_id,
+    unknownGuild: 'ignore',
+    handle: (_ctx, { done }, runner) => {
+      runner.permissionsChanged();
+      done();
+    },
+  };
+}
 
 const storeRetry = (ctx: HandlerContext) => ({
   log: ctx.log,
@@ -57,18 +69,21 @@ export const guildHandlers: EventHandlers = {
       );
       done();
       if (takenAt === null) return runner.wake();
-      const missed = await findMissedJoins({
-        api: ctx.api,
-        db: ctx.db,
-        log: ctx.log,
-        guildId: guild.id,
-        memberCount: guild.member_count ?? 0,
-        since: takenAt,
-        limit: ctx.downtimeMemberScanLimit,
-        botUserId: botId,
-        now: ctx.now(),
-      });
-      runner.reconcile(missed);
+      await reconcileAfterDowntime(
+        {
+          api: ctx.api,
+          db: ctx.db,
+          log: ctx.log,
+          guildId: guild.id,
+          memberCount: guild.member_count ?? 0,
+          since: takenAt,
+          limit: ctx.downtimeMemberScanLimit,
+          botUserId: botId,
+          now: ctx.now,
+        },
+        runner,
+        ctx.downtimeRetryDelaysMs,
+      );
     },
   },
   GUILD_UPDATE: {
@@ -77,11 +92,27 @@ export const guildHandlers: EventHandlers = {
     unknownGuild: 'ignore',
     handle: async (ctx, { data: guild, done }, runner) => {
       runner.setVanity(guild.features.includes('VANITY_URL'));
+      // The owner may have changed, and with it the bot's permissions.
+      runner.permissionsChanged();
       await retryUntilDone(
         'update guild',
         () => updateGuildProfile(ctx.db, profileOf(guild)),
         storeRetry(ctx),
       );
+      done();
+    },
+  },
+  // The bot's permissions may have changed: a refused invites fetch or audit log is tried again at
+  // once instead of after its wait (a member update counts only when it is the bot's own).
+  GUILD_ROLE_CREATE: permissionsMayHaveChanged(),
+  GUILD_ROLE_UPDATE: permissionsMayHaveChanged(),
+  GUILD_ROLE_DELETE: permissionsMayHaveChanged(),
+  GUILD_MEMBER_UPDATE: {
+    scope: 'guild',
+    guildOf: (member) => member.guild_id,
+    unknownGuild: 'ignore',
+    handle: (ctx, { data, done }, runner) => {
+      if (data.user.id === ctx.botUserId()) runner.permissionsChanged();
       done();
     },
   },

@@ -7,6 +7,9 @@
  *   for minutes: all lines waiting for one channel become one message, showing up to 20 of them and
  *   summarising the rest ("… und 180 weitere Beitritte"). The grouping is stored before sending, so
  *   a retry resends exactly the same message.
+ * - A revision rewrites a line that was already posted: an `edit` row PATCHes that message with
+ *   the line's new text (the whole combined message when it was part of a burst), once the line
+ *   itself was sent.
  * - Failures Discord will never accept (closed DMs 50007, missing permissions, unknown channel)
  *   are recorded and not retried. Others are retried here, the only retry layer (the REST client
  *   does not retry): capped exponential backoff with full jitter, half a minute at most between
@@ -14,10 +17,13 @@
  */
 import type { API } from '@discordjs/core';
 import { DiscordAPIError } from '@discordjs/rest';
+import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from 'discord-api-types/v10';
 import type { Db } from '../../db/client';
 import type { Logger } from '../../db/shared/log';
 import {
   claimDueMessages,
+  groupRows,
+  logRowOfJoin,
   markFailed,
   markRetry,
   markSent,
@@ -32,6 +38,7 @@ import type { Metrics } from '../ops/metrics';
 import { moreJoinsLine } from '../i18n';
 import type { MessageBody } from '../../db/shared/render';
 import { backoffMs, type Backoff } from '../discord/retry';
+import type { SendClock } from '../discord/send-clock';
 
 /** Discord errors that a retry cannot fix. */
 const PERMANENT_CODES = new Set([
@@ -43,10 +50,13 @@ const PERMANENT_CODES = new Set([
   50035, // Invalid Form Body
 ]);
 /** Between tries: a log line should appear soon after Discord recovers; a DM can wait longer. */
-const BACKOFF: Record<'log' | 'dm', Backoff> = {
+const BACKOFF: Record<Send['kind'], Backoff> = {
   log: { baseMs: 1000, capMs: 30_000 },
+  edit: { baseMs: 1000, capMs: 30_000 },
   dm: { baseMs: 2000, capMs: 300_000 },
 };
+/** An edit whose line is not sent yet looks again after this long. */
+const EDIT_WAIT_SECONDS = 5;
 /** A message still unsent after this long is given up (it would only confuse as news). */
 const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 const MAX_LINES_PER_MESSAGE = 20;
@@ -57,10 +67,12 @@ const CLAIM_LIMIT = 500;
 
 type Send = {
   rows: ClaimedMessage[];
-  kind: 'log' | 'dm';
+  kind: 'log' | 'dm' | 'edit';
   targetId: string;
   body: MessageBody;
   nonce: string;
+  /** For an edit: the message to change. */
+  messageId?: string;
 };
 
 export type OutboxSenderOptions = {
@@ -71,6 +83,10 @@ export type OutboxSenderOptions = {
   shardCount: number;
   shardIds: readonly number[];
   pollMs: number;
+  /** A message was created: when the request left (our clock) and its timestamp (Discord's). */
+  onCreated?: (sentAt: number, createdAt: number) => void;
+  /** Tells when a request really leaves the REST client's queue (for `onCreated`). */
+  sendClock?: SendClock;
   /**
    * A claimed row comes back after this long if its sender died. A second send after that is
    * harmless (same nonce), so short is fine; it only has to outlast one send with rate-limit waits.
@@ -164,7 +180,10 @@ export class OutboxSender {
     const regrouped = new Map<string, ClaimedMessage[]>();
     const fresh = new Map<string, ClaimedMessage[]>();
     for (const row of rows) {
-      if (row.kind === 'dm') sends.push(this.single(row));
+      if (row.kind === 'edit') {
+        const edit = await this.edit(row);
+        if (edit) sends.push(edit);
+      } else if (row.kind === 'dm') sends.push(this.single(row));
       else if (row.groupNonce)
         regrouped.set(row.groupNonce, [...(regrouped.get(row.groupNonce) ?? []), row]);
       else fresh.set(row.targetId, [...(fresh.get(row.targetId) ?? []), row]);
@@ -198,18 +217,40 @@ export class OutboxSender {
 
   /** One message for several log lines: as many as fit, then a summary of the rest. */
   private combined(rows: ClaimedMessage[], nonce: string): Send {
-    const bodies = rows.map((r) => r.body as MessageBody);
-    const shown = linesThatFit(bodies);
-    const rest = bodies.length - shown.length;
-    const lines = shown.map((b) => b.content);
-    if (rest > 0) lines.push(moreJoinsLine(bodies[0]!.locale ?? 'de', rest));
-    const users = [...new Set(shown.flatMap((b) => b.allowed_mentions.users))];
     return {
       rows,
       kind: 'log',
       targetId: rows[0]!.targetId,
       nonce,
-      body: { content: lines.join('\n'), allowed_mentions: { parse: [], users } },
+      body: combineLines(rows.map((r) => r.body as MessageBody)),
+    };
+  }
+
+  /**
+   * The PATCH an edit row asks for: the revised line's message with its current text, or nothing
+   * yet (the line is still to be sent: look again soon) or ever (it was never delivered).
+   */
+  private async edit(row: ClaimedMessage): Promise<Send | null> {
+    const { db } = this.options;
+    const line = row.joinId === null ? null : await logRowOfJoin(db, row.joinId);
+    if (!line || line.status === 'failed' || (line.status === 'sent' && !line.messageId)) {
+      await markFailed(db, [row.id], 'the line to correct was never posted');
+      return null;
+    }
+    if (line.status === 'pending') {
+      await markRetry(db, [row.id], EDIT_WAIT_SECONDS, 'waiting for the line to be posted');
+      return null;
+    }
+    const bodies = line.groupNonce
+      ? (await groupRows(db, line.groupNonce)).map((r) => r.body as MessageBody)
+      : [line.body as MessageBody];
+    return {
+      rows: [row],
+      kind: 'edit',
+      targetId: line.targetId,
+      body: combineLines(bodies),
+      nonce: row.nonce,
+      messageId: line.messageId!,
     };
   }
 
@@ -219,13 +260,19 @@ export class OutboxSender {
     try {
       const channelId = send.kind === 'dm' ? await this.dmChannel(send.targetId) : send.targetId;
       const { content, allowed_mentions } = send.body;
-      const message = await api.channels.createMessage(channelId, {
-        content,
-        // Whatever the stored body says, never let a message ping roles, @everyone or @here.
-        allowed_mentions: { parse: [], users: (allowed_mentions?.users ?? []).slice(0, 100) },
-        nonce: send.nonce,
-        enforce_nonce: true,
-      });
+      // Whatever the stored body says, never let a message ping roles, @everyone or @here.
+      const mentions = { parse: [], users: (allowed_mentions?.users ?? []).slice(0, 100) };
+      const message = send.messageId
+        ? await api.channels.editMessage(channelId, send.messageId, {
+            content,
+            allowed_mentions: mentions,
+          })
+        : await this.create(channelId, {
+            content,
+            allowed_mentions: mentions,
+            nonce: send.nonce,
+            enforce_nonce: true,
+          });
       await markSent(db, ids, message.id);
       metrics.outboxSent.inc({ kind: send.kind, result: 'sent' }, ids.length);
     } catch (error) {
@@ -253,6 +300,27 @@ export class OutboxSender {
     }
   }
 
+  /**
+   * Posts a message and reports when the request really left (after rate-limit waits) with the
+   * timestamp Discord gave it: a lower bound on the clock offset attribution works with.
+   */
+  private async create(
+    channelId: string,
+    body: RESTPostAPIChannelMessageJSONBody,
+  ): Promise<APIMessage> {
+    const { api, sendClock, onCreated } = this.options;
+    const route = `/channels/${channelId}/messages`;
+    let sentAt = Date.now();
+    sendClock?.onSent(route, () => (sentAt = Date.now()));
+    try {
+      const message = await api.channels.createMessage(channelId, body);
+      onCreated?.(sentAt, Date.parse(message.timestamp));
+      return message;
+    } finally {
+      sendClock?.forget(route);
+    }
+  }
+
   private async dmChannel(userId: string): Promise<string> {
     const known = this.dmChannels.get(userId);
     if (known) return known;
@@ -261,6 +329,17 @@ export class OutboxSender {
     this.dmChannels.set(userId, channel.id);
     return channel.id;
   }
+}
+
+/** Log lines as one message: as many as fit, then a summary of the rest. */
+function combineLines(bodies: MessageBody[]): MessageBody {
+  if (bodies.length === 1) return bodies[0]!;
+  const shown = linesThatFit(bodies);
+  const rest = bodies.length - shown.length;
+  const lines = shown.map((b) => b.content);
+  if (rest > 0) lines.push(moreJoinsLine(bodies[0]!.locale ?? 'de', rest));
+  const users = [...new Set(shown.flatMap((b) => b.allowed_mentions.users))];
+  return { content: lines.join('\n'), allowed_mentions: { parse: [], users } };
 }
 
 /** The first lines that fit one message, leaving room for the summary line. */

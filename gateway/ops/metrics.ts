@@ -57,6 +57,30 @@ export function createMetrics() {
       labelNames: ['shard'] as const,
       registers: [registry],
     }),
+    revisions: new Counter({
+      name: 'invite_tracker_revisions_total',
+      help: 'Decided joins whose decision later facts changed, by cause',
+      labelNames: ['cause'] as const,
+      registers: [registry],
+    }),
+    eventDelay: new Histogram({
+      name: 'invite_tracker_event_delay_seconds',
+      help: 'From the join (joined_at, clock offset estimated) to its GUILD_MEMBER_ADD reaching us',
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    incrementLag: new Histogram({
+      name: 'invite_tracker_increment_lag_seconds',
+      help: 'How long after its event a use was counted, where the counts showed it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers: [registry],
+    }),
+    attributionWindows: new Gauge({
+      name: 'invite_tracker_attribution_window_seconds',
+      help: 'The windows attribution works with now: event delay and increment lag (measured, never below the floors)',
+      labelNames: ['window'] as const,
+      registers: [registry],
+    }),
     decisionLatency: new Histogram({
       name: 'invite_tracker_join_decision_seconds',
       help: 'From GUILD_MEMBER_ADD to the decision being stored',

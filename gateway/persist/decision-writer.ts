@@ -1,17 +1,26 @@
 /**
- * Stores what a guild's attribution decided, in one transaction: each join's decision and XP, the
- * log line and inviter DM for the outbox, and the new invite baseline. A crash before commit loses
- * nothing (the joins are still `pending` and re-enter attribution); after commit, the outbox sends.
+ * Stores what a guild's attribution handed out, in one transaction: each join's decision and XP, the
+ * log line and inviter DM for the outbox, revisions of earlier decisions (XP moved through the
+ * once-only ledger, the posted log line edited), the new invite baseline and the open episode's
+ * state. A crash before commit loses nothing (joins are still `pending`, revisions are recomputed
+ * after the restart); after commit, the outbox sends.
  */
 import type { Db } from '../../db/client';
 import { excludedAmong } from '../../db/queries/excluded-codes';
 import { getGuild } from '../../db/queries/guilds';
-import { saveBaseline } from '../../db/queries/invites';
+import { saveAttributionState, saveBaseline } from '../../db/queries/invites';
 import { applyDecision } from '../../db/queries/joins';
-import { enqueueMessage } from '../../db/queries/outbox';
-import { getGuildSettings } from '../../db/queries/settings';
+import { enqueueMessage, logRowOfJoin, setOutboxBody } from '../../db/queries/outbox';
+import { applyRevision } from '../../db/queries/revisions';
+import { getGuildSettings, type GuildSettings } from '../../db/queries/settings';
+import {
+  renderCorrectedLogMessage,
+  renderInviterDm,
+  renderLogMessage,
+  type RenderInput,
+} from '../../db/shared/render';
 import type { Output } from '../attribution/guild-attribution';
-import { renderInviterDm, renderLogMessage } from '../../db/shared/render';
+import type { Decision, Revision } from '../attribution/types';
 
 export type WrittenDecision = {
   memberId: string;
@@ -20,91 +29,174 @@ export type WrittenDecision = {
   messages: number;
 };
 
+export type WrittenOutput = { decisions: WrittenDecision[]; revised: Revision[]; messages: number };
+
+type Context = {
+  guildId: string;
+  settings: GuildSettings;
+  guildName: string;
+  excluded: ReadonlySet<string>;
+};
+
+const candidatesOf = (d: Decision) =>
+  d.candidates?.map((c) => ({ code: c.code, inviterId: c.inviterId })) ?? null;
+
 /** Writes one guild's output; `botMembers` marks decisions for bot accounts. */
 export async function writeGuildOutput(
   db: Db,
   guildId: string,
   output: Output,
   botMembers: ReadonlySet<string>,
-): Promise<WrittenDecision[]> {
+): Promise<WrittenOutput> {
   return db.transaction(async (tx) => {
-    const written: WrittenDecision[] = [];
-    if (output.decisions.length > 0) {
+    const written: WrittenOutput = { decisions: [], revised: [], messages: 0 };
+    if (output.decisions.length > 0 || output.revisions.length > 0) {
       const settings = await getGuildSettings(tx, guildId);
       const guild = await getGuild(tx, guildId);
-      const codes = output.decisions.map((d) => d.code).filter((c): c is string => c !== null);
-      const excluded = await excludedAmong(tx, guildId, codes);
+      const codes = [...output.decisions, ...output.revisions.map((r) => r.next)]
+        .map((d) => d.code)
+        .filter((c): c is string => c !== null);
+      const ctx: Context = {
+        guildId,
+        settings,
+        guildName: guild?.name ?? guildId,
+        excluded: await excludedAmong(tx, guildId, codes),
+      };
       for (const decision of output.decisions) {
-        const isExcluded = decision.code !== null && excluded.has(decision.code);
-        const applied = await applyDecision(
-          tx,
-          {
-            guildId,
-            memberId: decision.memberId,
-            joinedAt: new Date(decision.joinedAt),
-            memberBot: botMembers.has(decision.key),
-            outcome: decision.outcome,
-            reason: decision.reason,
-            code: decision.code,
-            inviterId: decision.inviterId,
-            candidates:
-              decision.candidates?.map((c) => ({ code: c.code, inviterId: c.inviterId })) ?? null,
-          },
-          { xpPerInvite: settings.xpPerInvite, excluded: isExcluded },
-        );
-        let messages = 0;
-        if (applied.applied) {
-          const render = {
-            settings,
-            guildName: guild?.name ?? guildId,
-            memberId: decision.memberId,
-            outcome: decision.outcome,
-            reason: decision.reason,
-            code: decision.code,
-            inviterId: decision.inviterId,
-            candidates: decision.candidates,
-            excluded: isExcluded,
-            inviterInvites: applied.inviterInvites,
-            xpAwarded: applied.xpAwarded,
-          };
-          const log = renderLogMessage(render);
-          if (log && settings.logChannelId) {
-            await enqueueMessage(tx, {
-              guildId,
-              joinId: applied.joinId,
-              kind: 'log',
-              targetId: settings.logChannelId,
-              body: log,
-            });
-            messages += 1;
-          }
-          const dm = renderInviterDm(render);
-          if (dm && decision.inviterId) {
-            await enqueueMessage(tx, {
-              guildId,
-              joinId: applied.joinId,
-              kind: 'dm',
-              targetId: decision.inviterId,
-              body: dm,
-            });
-            messages += 1;
-          }
-        }
-        written.push({
-          memberId: decision.memberId,
-          outcome: decision.outcome,
-          applied: applied.applied,
-          messages,
-        });
+        const result = await writeDecision(tx, ctx, decision, botMembers.has(decision.key));
+        written.decisions.push(result);
+        written.messages += result.messages;
+      }
+      for (const revision of output.revisions) {
+        const edited = await writeRevision(tx, ctx, revision);
+        if (edited === null) continue;
+        written.revised.push(revision);
+        written.messages += edited;
       }
     }
-    if (output.baseline) {
-      await saveBaseline(tx, guildId, {
-        invites: output.baseline.invites,
-        vanity: output.baseline.vanity,
-        takenAt: output.baseline.takenAt,
-      });
+    if (output.baseline) await saveBaseline(tx, guildId, output.baseline);
+    if (output.episode !== undefined) {
+      await saveAttributionState(tx, guildId, output.episode);
     }
     return written;
   });
+}
+
+function renderInput(
+  ctx: Context,
+  decision: Decision,
+  applied: { inviterInvites: number | null; xpAwarded: number },
+): RenderInput {
+  return {
+    settings: ctx.settings,
+    guildName: ctx.guildName,
+    memberId: decision.memberId,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    code: decision.code,
+    inviterId: decision.inviterId,
+    candidates: decision.candidates,
+    excluded: decision.code !== null && ctx.excluded.has(decision.code),
+    inviterInvites: applied.inviterInvites,
+    xpAwarded: applied.xpAwarded,
+  };
+}
+
+async function writeDecision(
+  tx: Db,
+  ctx: Context,
+  decision: Decision,
+  bot: boolean,
+): Promise<WrittenDecision> {
+  const excluded = decision.code !== null && ctx.excluded.has(decision.code);
+  const applied = await applyDecision(
+    tx,
+    {
+      guildId: ctx.guildId,
+      memberId: decision.memberId,
+      joinedAt: new Date(decision.joinedAt),
+      memberBot: bot,
+      outcome: decision.outcome,
+      reason: decision.reason,
+      code: decision.code,
+      inviterId: decision.inviterId,
+      candidates: candidatesOf(decision),
+    },
+    { xpPerInvite: ctx.settings.xpPerInvite, excluded },
+  );
+  let messages = 0;
+  if (applied.applied) {
+    const render = renderInput(ctx, decision, applied);
+    const log = renderLogMessage(render);
+    if (log && ctx.settings.logChannelId) {
+      await enqueueMessage(tx, {
+        guildId: ctx.guildId,
+        joinId: applied.joinId,
+        kind: 'log',
+        targetId: ctx.settings.logChannelId,
+        body: log,
+      });
+      messages += 1;
+    }
+    const dm = renderInviterDm(render);
+    if (dm && decision.inviterId) {
+      await enqueueMessage(tx, {
+        guildId: ctx.guildId,
+        joinId: applied.joinId,
+        kind: 'dm',
+        targetId: decision.inviterId,
+        body: dm,
+      });
+      messages += 1;
+    }
+  }
+  return {
+    memberId: decision.memberId,
+    outcome: decision.outcome,
+    applied: applied.applied,
+    messages,
+  };
+}
+
+/**
+ * A revision: the join takes the new decision (XP follows), and its log line says what it says now,
+ * marked as corrected. A line not sent yet goes out corrected; a sent one is edited (an `edit` row
+ * the outbox turns into a PATCH of that message). DMs already sent are not recalled. Returns the
+ * messages queued, or null when nothing changed (a replay, or an admin's resolution stands).
+ */
+async function writeRevision(tx: Db, ctx: Context, revision: Revision): Promise<number | null> {
+  const { next } = revision;
+  const excluded = next.code !== null && ctx.excluded.has(next.code);
+  const applied = await applyRevision(
+    tx,
+    {
+      guildId: ctx.guildId,
+      memberId: next.memberId,
+      joinedAt: new Date(next.joinedAt),
+      next: {
+        outcome: next.outcome,
+        reason: next.reason,
+        code: next.code,
+        inviterId: next.inviterId,
+        candidates: candidatesOf(next),
+      },
+      cause: revision.cause,
+    },
+    { xpPerInvite: ctx.settings.xpPerInvite, excluded },
+  );
+  if (!applied.applied) return null;
+  const posted = await logRowOfJoin(tx, applied.joinId);
+  if (!posted || posted.status === 'failed') return 0;
+  const line = renderCorrectedLogMessage(renderInput(ctx, next, applied), revision.cause);
+  if (!line) return 0;
+  await setOutboxBody(tx, posted.id, line);
+  if (posted.status === 'pending' && posted.attempts === 0) return 0;
+  await enqueueMessage(tx, {
+    guildId: ctx.guildId,
+    joinId: applied.joinId,
+    kind: 'edit',
+    targetId: posted.targetId,
+    body: {},
+  });
+  return 1;
 }

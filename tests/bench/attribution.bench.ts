@@ -23,6 +23,7 @@ import { simulatorGateway } from '../helpers/simulator-gateway';
 import { GuildRunner } from '../../gateway/guilds/guild-runner';
 import { FetchQueue } from '../../gateway/guilds/fetch-queue';
 import { DEFAULT_ATTRIBUTION_CONFIG } from '../../gateway/attribution/guild-attribution';
+import { TimingModel } from '../../gateway/attribution/timing';
 import type { FetchedInvites } from '../../gateway/attribution/types';
 import { createMetrics } from '../../gateway/ops/metrics';
 import { startSimulator, type JoinTruth, type Simulator } from '../sim';
@@ -258,6 +259,7 @@ async function measureHeap(log: (line: string) => void) {
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
     config: DEFAULT_ATTRIBUTION_CONFIG,
+    timing: new TimingModel(),
     fetchQueue: new FetchQueue(1),
     now: () => Date.now(),
     onMessagesQueued: () => {},
