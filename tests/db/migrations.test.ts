@@ -17,6 +17,7 @@ const EXPECTED_TABLES = [
   'invite_rewards',
   'inviter_stats',
   'invites',
+  'join_revisions',
   'member_joins',
   'member_xp',
   'outbox',

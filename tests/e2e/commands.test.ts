@@ -170,7 +170,9 @@ describe('/invites commands', () => {
         `^<@${dave.id}> wurde <t:\\d+:f> von <@${alice.id}> über \`${a1.code}\` eingeladen\\.$`,
       ),
     );
-    expect((await who(erin.id)).content).toMatch(/beigetreten; keine gezählte Einladungsnutzung passt zu diesem Beitritt/);
+    expect((await who(erin.id)).content).toMatch(
+      /beigetreten; keine gezählte Einladungsnutzung passt zu diesem Beitritt/,
+    );
     expect((await who(carol.id)).content).toMatch(/kein Beitritt aufgezeichnet/);
   });
 
