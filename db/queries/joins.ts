@@ -281,7 +281,8 @@ export async function episodeJoins(db: Db, guildId: string, since: number) {
         // joined_at precedes receipt by the event delay: this bound keeps the scan on the index.
         gte(memberJoins.joinedAt, new Date(since - 60 * 60_000)),
         eq(memberJoins.memberBot, false),
-        gte(received, new Date(since)),
+        // A raw expression has no column type to encode a Date: the bound goes as text.
+        sql`${received} >= ${new Date(since).toISOString()}::timestamptz`,
       ),
     )
     .orderBy(received, memberJoins.id);

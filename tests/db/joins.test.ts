@@ -4,6 +4,7 @@ import { upsertGuild } from '../../db/queries/guilds';
 import { saveBaseline } from '../../db/queries/invites';
 import {
   applyDecision,
+  episodeJoins,
   isMemberOrInviter,
   recordLeave,
   recordPendingJoin,
@@ -162,6 +163,32 @@ describe.each(dbKinds)('join records on %s', (kind) => {
         excluded: false,
       }),
     ).rejects.toThrow(/not found/);
+  });
+
+  it('restores an episode: the human joins received since a time, in order of receipt', async () => {
+    const guild = '100000000000000098';
+    await storeGuild(handle.db, guild);
+    const base = Date.parse('2026-03-02T00:00:00Z');
+    const joins = [
+      { memberId: newMember(), receivedAt: base - 5000, memberBot: false },
+      { memberId: newMember(), receivedAt: base + 2000, memberBot: false },
+      { memberId: newMember(), receivedAt: base + 1000, memberBot: false },
+      { memberId: newMember(), receivedAt: base + 3000, memberBot: true },
+    ];
+    for (const j of joins) {
+      await recordPendingJoin(handle.db, {
+        guildId: guild,
+        memberId: j.memberId,
+        joinedAt: new Date(j.receivedAt - 50),
+        memberBot: j.memberBot,
+        receivedAt: new Date(j.receivedAt),
+      });
+    }
+    const restored = await episodeJoins(handle.db, guild, base);
+    expect(restored.map((r) => [r.memberId, r.receivedAt.getTime()])).toEqual([
+      [joins[2]!.memberId, base + 1000],
+      [joins[1]!.memberId, base + 2000],
+    ]);
   });
 
   it('knows who may be credited with a join: members and inviters of this guild only', async () => {
