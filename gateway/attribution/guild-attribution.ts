@@ -248,6 +248,14 @@ export class GuildAttribution {
     this.auditRetryAt = 0;
   }
 
+  /**
+   * The guild gained a vanity URL: without an episode, a fetch takes its counter into the baseline
+   * (with one, the episode's next fetch does), so the first vanity join can already be counted.
+   */
+  vanityGained(): void {
+    if (this.baselineValid && !this.episode && !this.holdBaseline) this.primeWanted = true;
+  }
+
   get isPrimed(): boolean {
     return this.baselineValid;
   }

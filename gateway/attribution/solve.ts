@@ -18,7 +18,7 @@
  * that as a revision).
  */
 import { decideBlock, certainUnits, subtractUnits, unresolvedVanished } from './decide';
-import type { CodeLookup, VanishedVerdict } from './decide';
+import type { Block, CodeLookup, VanishedVerdict } from './decide';
 import { sumUnits, type SnapshotDiff } from './diff';
 import type { Decision, PendingJoin } from './types';
 
@@ -125,6 +125,8 @@ export function solve(input: SolveInput): SolveResult {
   };
   let prev: Cut = { fetch: null, counted: new Set(), units: new Map() };
   let deficit: EpisodeJoin[] = [];
+  /** Fetches since the last usable cut that could not cut on their own. */
+  let between: EpisodeFetch[] = [];
 
   for (const fetch of [...fetches].sort((a, b) => a.sentAt - b.sentAt)) {
     // Joins a usable cut already placed are counted by every later fetch that began after it ended.
@@ -142,10 +144,18 @@ export function solve(input: SolveInput): SolveResult {
     let inCut: EpisodeJoin[];
     if (fetch.forced || maybe.length === 0) inCut = [...counted, ...maybe];
     else if (total === counted.length + maybe.length) inCut = [...counted, ...maybe];
-    else continue; // joins straddle this fetch: it cannot cut
+    else {
+      between.push(fetch); // joins straddle this fetch: it cannot cut on its own
+      continue;
+    }
     const keys = new Set(inCut.map((j) => j.key));
-    if (![...prev.counted].every((k) => keys.has(k))) continue;
-    if ([...prev.units].some(([code, n]) => (units.get(code) ?? 0) < n)) continue;
+    const consistent =
+      [...prev.counted].every((k) => keys.has(k)) &&
+      ![...prev.units].some(([code, n]) => (units.get(code) ?? 0) < n);
+    if (!consistent) {
+      between.push(fetch);
+      continue;
+    }
 
     const byTime = now >= fetch.answeredAt + windows.eventMs;
     if (!fetch.forced && !byTime && total > keys.size) {
@@ -187,9 +197,12 @@ export function solve(input: SolveInput): SolveResult {
         }),
       );
       const block = { joins: blockJoins, units: blockUnits, vanished, forced: !!fetch.forced };
-      for (const d of decideBlock(block, input)) decisions.set(d.key, d);
+      const paired = !fetch.forced && blockTotal === blockJoins.length;
+      const parts = paired ? splitPairedBlock(block, prev, between, intervals, verdicts) : [block];
+      for (const part of parts) for (const d of decideBlock(part, input)) decisions.set(d.key, d);
     }
     prev = { fetch, counted: keys, units };
+    between = [];
     result.cuts.push({ fetch, counted: keys });
   }
 
@@ -216,4 +229,63 @@ export function solve(input: SolveInput): SolveResult {
     result.fetchAfter = now;
   }
   return result;
+}
+
+/**
+ * A paired block (as many uses as joins) says every one of its joins used exactly one of its uses.
+ * That makes the fetches inside it that could not cut on their own informative: a fetch whose uses
+ * since the block began equal the joins it certainly counted counted none of the others (and one
+ * whose uses equal all the joins it may have counted counted all of them). Such fetches split the
+ * block into smaller paired blocks, so a quick second join through another code does not turn the
+ * first one ambiguous. Fetches that saw an invite vanish are skipped: their counts are not complete.
+ */
+function splitPairedBlock(
+  block: Block,
+  prev: Cut,
+  between: readonly EpisodeFetch[],
+  intervals: ReadonlyMap<string, { lo: number; hi: number }>,
+  verdicts: ReadonlyMap<string, VanishedVerdict>,
+): Block[] {
+  if (block.joins.length < 2 || between.length === 0) return [block];
+  const parts: Block[] = [];
+  let placed = new Set<string>();
+  let placedUnits = new Map<string, number>();
+  let placedAnsweredAt = prev.fetch?.answeredAt ?? -Infinity;
+  for (const fetch of between) {
+    if (fetch.forced || fetch.diff.vanished.size > 0) continue;
+    const units = subtractUnits(certainUnits(fetch.diff, verdicts), prev.units);
+    const fits =
+      [...units].every(([code, n]) => n <= (block.units.get(code) ?? 0)) &&
+      [...placedUnits].every(([code, n]) => (units.get(code) ?? 0) >= n);
+    if (!fits) continue;
+    const counted: PendingJoin[] = [];
+    const maybe: PendingJoin[] = [];
+    for (const join of block.joins) {
+      const { lo, hi } = intervals.get(join.key)!;
+      if ((placed.has(join.key) && fetch.sentAt >= placedAnsweredAt) || hi <= fetch.sentAt)
+        counted.push(join);
+      else if (lo <= fetch.answeredAt) maybe.push(join);
+    }
+    const total = sumUnits(units);
+    const inCut =
+      total === counted.length
+        ? counted
+        : total === counted.length + maybe.length
+          ? [...counted, ...maybe]
+          : null;
+    if (!inCut || ![...placed].every((k) => inCut.some((j) => j.key === k))) continue;
+    const joins = inCut.filter((j) => !placed.has(j.key));
+    if (joins.length === 0) continue;
+    parts.push({ ...block, joins, units: subtractUnits(units, placedUnits) });
+    placed = new Set(inCut.map((j) => j.key));
+    placedUnits = units;
+    placedAnsweredAt = fetch.answeredAt;
+  }
+  const rest = block.joins.filter((j) => !placed.has(j.key));
+  if (rest.length > 0)
+    parts.push({ ...block, joins: rest, units: subtractUnits(block.units, placedUnits) });
+  return parts.map((part) => ({
+    ...part,
+    vanished: new Map([...block.vanished].filter(([code]) => part.units.has(code))),
+  }));
 }

@@ -86,6 +86,23 @@ describe('attribution state machine', () => {
     }
   });
 
+  it('keeps two quick joins through different codes exact when a fetch between them counted only the first', () => {
+    const w = world({ dispatchDelayMs: 0 });
+    w.createInvite('alpha', '1001');
+    w.createInvite('beta', '1002');
+    w.prime();
+    w.join({ code: 'alpha' });
+    // The second join's event comes just after the first join's fetch answered: within the event
+    // window, so that fetch alone cannot say it did not count the second use.
+    w.runUntil(() => w.decisions.has('m1'));
+    w.run(10);
+    w.join({ code: 'beta' });
+    w.run(30_000);
+    expect(decisionOf(w, 'm1')).toMatchObject({ outcome: 'exact', code: 'alpha' });
+    expect(decisionOf(w, 'm2')).toMatchObject({ outcome: 'exact', code: 'beta' });
+    expect(w.revisions).toEqual([]);
+  });
+
   it('names no inviter when ambiguous codes belong to different inviters', () => {
     const w = world({ latencyMs: 200, dispatchDelayMs: 0 });
     w.createInvite('alpha', '1001');

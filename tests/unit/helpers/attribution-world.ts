@@ -479,6 +479,12 @@ export class World {
     this.queue.push({ at, order: this.order++, run });
   }
 
+  /** Advances the clock step by step until `done` holds (at most `maxMs`). */
+  runUntil(done: () => boolean, maxMs = 30_000, stepMs = 1): void {
+    for (let t = 0; t < maxMs && !done(); t += stepMs) this.run(stepMs);
+    if (!done()) throw new Error(`not done after ${maxMs} ms`);
+  }
+
   /** Advances the clock by `ms`, running everything due, in time order. */
   run(ms: number): void {
     const until = this.now + ms;
