@@ -70,7 +70,12 @@ export class GuildRunner {
 
   /** The guild gained or lost the VANITY_URL feature. */
   setVanity(hasVanity: boolean): void {
+    const gained = hasVanity && !this.hasVanity;
     this.hasVanity = hasVanity;
+    if (!gained) return;
+    // Read the new vanity counter now, so the first vanity join is counted from it.
+    this.state.vanityGained();
+    this.pump();
   }
 
   setTraits(traits: GuildTraits): void {

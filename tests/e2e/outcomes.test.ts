@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getGuild } from '../../db/queries/guilds';
-import { listStoredInvites } from '../../db/queries/invites';
+import { listStoredInvites, loadSnapshot } from '../../db/queries/invites';
 import { updateGuildSettings } from '../../db/queries/settings';
 import type { CreateGuildOptions } from '../sim';
 import { decidedJoin, eventually, primed, startStack, type Stack } from './stack';
@@ -200,10 +200,14 @@ describe('GUILD_UPDATE', () => {
       guild.id,
     );
     await eventually(async () => (await getGuild(db.db, guild.id))?.name === 'New name');
-    // The first vanity join only takes the vanity counter into the baseline; from then on they count.
+    // Gaining the feature reads the vanity counter at once, so the very first vanity join counts.
+    await eventually(async () => (await loadSnapshot(db.db, guild.id)).vanity?.code === 'brandnew');
     const first = sim.createUser();
     await sim.join(guild.id, first.id, { vanity: true });
-    await decidedJoin(stack, guild.id, first.id);
+    expect(await decidedJoin(stack, guild.id, first.id)).toMatchObject({
+      outcome: 'vanity',
+      code: 'brandnew',
+    });
     const second = sim.createUser();
     await sim.join(guild.id, second.id, { vanity: true });
     expect(await decidedJoin(stack, guild.id, second.id)).toMatchObject({
