@@ -6,6 +6,7 @@ import type { CreateGuildOptions } from '../sim';
 import { decidedJoin, eventually, primed, startStack, type Stack } from './stack';
 
 const VIEW_AND_SEND = (1n << 10n) | (1n << 11n);
+const MANAGE_GUILD = 1n << 5n;
 
 describe('honest outcomes end to end', () => {
   let stack: Stack;
@@ -89,6 +90,26 @@ describe('honest outcomes end to end', () => {
     expect(line!.content).toContain('Server verwalten');
     const stored = await listStoredInvites(stack.db.db, guild.id);
     expect(stored.map((i) => i.code)).toEqual([invite.code]);
+  });
+
+  it('notices at once when Manage Server is given back (the role update says so)', async () => {
+    const { sim, guild, alice } = await setup();
+    const invite = sim.createInvite(guild.id, { inviterId: alice.id });
+    sim.setRolePermissions(guild.id, guild.botRoleId, VIEW_AND_SEND);
+    const bob = sim.createUser({ username: 'bob' });
+    await sim.join(guild.id, bob.id, { code: invite.code });
+    expect(await decidedJoin(stack, guild.id, bob.id)).toMatchObject({ outcome: 'no_permission' });
+    sim.setRolePermissions(guild.id, guild.botRoleId, VIEW_AND_SEND | MANAGE_GUILD);
+    // Well within the minute the engine would otherwise wait before trying the invites again: the
+    // GUILD_ROLE_UPDATE retakes the baseline at once.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const carol = sim.createUser({ username: 'carol' });
+    await sim.join(guild.id, carol.id, { code: invite.code });
+    expect(await decidedJoin(stack, guild.id, carol.id)).toMatchObject({
+      outcome: 'exact',
+      code: invite.code,
+      inviterId: alice.id,
+    });
   });
 
   it('answers in English when the guild chose English', async () => {

@@ -82,4 +82,32 @@ describe('restarts', () => {
     });
     expect(sim.shards.identifies).toBe(2);
   });
+
+  it('retries the member list after a 5xx and only then moves the baseline: the missed join is recorded', async () => {
+    stack = await startStack({ sim: { sessionTtlMs: 200 } });
+    const { sim, db } = stack;
+    const guild = sim.createGuild({ name: 'Downtime 5xx' });
+    const alice = sim.createUser({ username: 'alice' });
+    sim.addMember(guild.id, alice.id);
+    const invite = sim.createInvite(guild.id, { inviterId: alice.id });
+    await primed(stack, guild.id);
+
+    await stack.gateway.stop({ resumable: true });
+    const dave = sim.createUser({ username: 'dave' });
+    await sim.join(guild.id, dave.id, { code: invite.code });
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the session expires
+    sim.faults.serverError('GET /guilds/:id/members', { count: 6, status: 502 });
+
+    stack.gateway = await startGateway(
+      ...gatewayOptions(sim, db, { downtimeRetryDelaysMs: [200, 400] }),
+    );
+    expect(await decidedJoin(stack, guild.id, dave.id)).toMatchObject({
+      outcome: 'exact',
+      code: invite.code,
+      inviterId: alice.id,
+    });
+    const listed = sim.requests.filter((r) => r.routeKey === 'GET /guilds/:id/members');
+    // Each listing already retries a 5xx a few times (discord/retry.ts): the first one failed for good.
+    expect(listed.length).toBeGreaterThanOrEqual(7);
+  });
 });
