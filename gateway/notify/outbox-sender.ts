@@ -40,15 +40,6 @@ import type { MessageBody } from '../../db/shared/render';
 import { backoffMs, type Backoff } from '../discord/retry';
 import type { SendClock } from '../discord/send-clock';
 
-/** Discord errors that a retry cannot fix. */
-const PERMANENT_CODES = new Set([
-  50007, // Cannot send messages to this user (DMs closed)
-  50013, // Missing Permissions
-  50001, // Missing Access
-  10003, // Unknown Channel
-  10013, // Unknown User
-  50035, // Invalid Form Body
-]);
 /** Between tries: a log line should appear soon after Discord recovers; a DM can wait longer. */
 const BACKOFF: Record<Send['kind'], Backoff> = {
   log: { baseMs: 1000, capMs: 30_000 },
@@ -278,10 +269,14 @@ export class OutboxSender {
     } catch (error) {
       const code = error instanceof DiscordAPIError ? Number(error.code) : null;
       const reason = error instanceof Error ? error.message : String(error);
+      // A 4xx (DMs closed 50007, Missing Permissions 50013, Unknown Channel/Message, …) will not
+      // change on a retry; 429s are waited out by the REST client and never get here.
+      const status = error instanceof DiscordAPIError ? error.status : null;
+      const refused = status !== null && status >= 400 && status < 500 && status !== 429;
       const attempts = Math.max(...send.rows.map((r) => r.attempts));
       const oldest = Math.min(...send.rows.map((r) => r.createdAt.getTime()));
       const tooOld = Date.now() - oldest > GIVE_UP_AFTER_MS;
-      if ((code !== null && PERMANENT_CODES.has(code)) || tooOld) {
+      if (refused || tooOld) {
         await markFailed(db, ids, reason);
         metrics.outboxSent.inc({ kind: send.kind, result: 'failed' }, ids.length);
         log.warn(

@@ -50,6 +50,7 @@ export const E = {
   missingAccess: () => apiError(403, 50001, 'Missing Access'),
   emptyMessage: () => apiError(400, 50006, 'Cannot send an empty message'),
   cannotDm: () => apiError(403, 50007, 'Cannot send messages to this user'),
+  cannotEditOthers: () => apiError(403, 50005, 'Cannot edit a message authored by another user'),
   missingPermissions: () => apiError(403, 50013, 'Missing Permissions'),
   invalidVanity: () => apiError(400, 50020, 'Invite code is either invalid or taken.'),
   invalidWebhookToken: () => apiError(401, 50027, 'Invalid Webhook Token'),

@@ -206,6 +206,32 @@ describe('REST: messages and DMs', () => {
     ]);
   });
 
+  it("edits the bot's own message (PATCH): content and mentions change, an unknown one is 10008", async () => {
+    const g = sim.createGuild();
+    const member = sim.createUser();
+    sim.addMember(g.id, member.id);
+    const message = await api.channels.createMessage(g.defaultChannelId, {
+      content: `Hi <@${member.id}>`,
+      allowed_mentions: { parse: [], users: [member.id] },
+    });
+    const edited = await api.channels.editMessage(g.defaultChannelId, message.id, {
+      content: `Hi <@${member.id}> (corrected) @everyone`,
+      allowed_mentions: { parse: [], users: [] },
+    });
+    expect(edited.id).toBe(message.id);
+    expect(sim.messages(g.defaultChannelId)).toHaveLength(1);
+    expect(sim.messages(g.defaultChannelId)[0]).toMatchObject({
+      content: `Hi <@${member.id}> (corrected) @everyone`,
+      mentions: [],
+      mentionEveryone: false,
+    });
+    expect(sim.messages(g.defaultChannelId)[0]!.editedAt).not.toBeNull();
+    const missing = await apiError(
+      api.channels.editMessage(g.defaultChannelId, '1234567890123456789', { content: 'x' }),
+    );
+    expect(missing.code).toBe(10008);
+  });
+
   it('with nonce + enforce_nonce a repeat returns the original message', async () => {
     const g = sim.createGuild();
     const body = {

@@ -6,7 +6,7 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import type { Core } from '../core';
 import { E, json, type RequestContext, type Route } from '../http';
-import { createMessage, validateMessageBody } from '../messages';
+import { createMessage, editMessage, validateMessageBody } from '../messages';
 import { channelPayload, messagePayload, userPayload } from '../payloads';
 import { has } from '../permissions';
 import type { ChannelRec } from '../state';
@@ -92,6 +92,17 @@ function getMessage(ctx: RequestContext) {
   return json(messagePayload(core, message));
 }
 
+/** PATCH a message: only the bot's own (50005 otherwise); mentions are computed again. */
+function patchMessage(ctx: RequestContext) {
+  const { core } = ctx;
+  const channel = readableChannel(core, ctx.params.channel ?? '');
+  const message = core.world.channelMessages(channel.id).find((m) => m.id === ctx.params.message);
+  if (!message) throw E.unknownMessage();
+  if (message.authorId !== core.botUser.id) throw E.cannotEditOthers();
+  editMessage(core, message, validateMessageBody(ctx.body, { requireContent: false }));
+  return json(messagePayload(core, message));
+}
+
 export const channelRoutes: Route[] = [
   { method: 'GET', pattern: '/channels/:channel', auth: 'bot', handler: getChannel },
   { method: 'POST', pattern: '/channels/:channel/messages', auth: 'bot', handler: postMessage },
@@ -100,5 +111,11 @@ export const channelRoutes: Route[] = [
     pattern: '/channels/:channel/messages/:message',
     auth: 'bot',
     handler: getMessage,
+  },
+  {
+    method: 'PATCH',
+    pattern: '/channels/:channel/messages/:message',
+    auth: 'bot',
+    handler: patchMessage,
   },
 ];
