@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { excludeCode } from '../../db/queries/excluded-codes';
-import { memberXp } from '../../db/schema';
+import { joinRevisions, memberJoins, memberXp } from '../../db/schema';
 import { decidedJoin, eventually, primed, startStack, type Stack } from './stack';
 
 async function xpOf(stack: Stack, userId: string): Promise<number> {
@@ -85,6 +85,51 @@ describe('gateway end to end on the simulator', () => {
     // Three joins of one member, two leaves: the count is still 1 (distinct, present).
     await eventually(() => sim.messages(log.id).length === 3);
     expect(sim.messages(log.id).at(-1)!.content).toMatch(/Einladungs-Count: 1$/);
+  });
+
+  it('revises a decision a late GUILD_MEMBER_ADD contradicts: the log line is edited, XP taken back, the revision stored', async () => {
+    const { sim, guild, log, alice, invite } = await setup();
+    const bob = sim.createUser({ username: 'bob' });
+    const erin = sim.createUser({ username: 'erin' });
+    // Bob's use is counted now, his event comes 2.5 s late; Erin (Discovery) arrives meanwhile, so
+    // one use and one join look like Erin's.
+    const bobJoined = sim.join(guild.id, bob.id, { code: invite.code, eventDelayMs: 2500 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sim.join(guild.id, erin.id, { source: 'discovery' });
+    expect(await decidedJoin(stack, guild.id, erin.id)).toMatchObject({
+      outcome: 'exact',
+      inviterId: alice.id,
+    });
+    await eventually(() => sim.messages(log.id).length === 1);
+    await bobJoined;
+
+    const revised = await eventually(async () => {
+      const [row] = await stack.db.db
+        .select()
+        .from(memberJoins)
+        .where(and(eq(memberJoins.guildId, guild.id), eq(memberJoins.memberId, erin.id)));
+      return row?.revisedAt ? row : undefined;
+    });
+    expect(revised).toMatchObject({ code: null, inviterId: null, xpAwarded: 0 });
+    expect(revised.outcome).not.toBe('exact');
+    const trail = await stack.db.db
+      .select()
+      .from(joinRevisions)
+      .where(eq(joinRevisions.joinId, revised.id));
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ cause: 'late_event', xpChange: -50 });
+    expect(trail[0]!.previous).toMatchObject({ outcome: 'exact', inviterId: alice.id });
+    expect(await xpOf(stack, alice.id)).toBe(0);
+    // The line posted for Erin now says it was corrected, and still pings nobody else.
+    const [line] = await eventually(() => {
+      const first = sim.messages(log.id)[0];
+      return first?.editedAt ? [first] : undefined;
+    });
+    expect(line!.content).toContain('korrigiert');
+    expect(line!.content).not.toContain(`<@${alice.id}>`);
+    expect(line!.mentions).toEqual([erin.id]);
+    const bobRow = await decidedJoin(stack, guild.id, bob.id);
+    expect(bobRow.inviterId).toBeNull();
   });
 
   it('records joins through an excluded code but sends no log, DM or XP', async () => {
