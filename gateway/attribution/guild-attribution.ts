@@ -487,6 +487,13 @@ export class GuildAttribution {
       last.forced = true;
       result = this.solve(episode, now);
     }
+    // Still open twice as long (facts that contradict each other, e.g. counters that went back):
+    // the episode is abandoned, its undecided joins name no one, and fetching stops.
+    const stuck = this.oldestUndecided(episode, result.undecided);
+    if (stuck !== null && now >= stuck + 2 * this.config.maxBatchAgeMs) {
+      this.close(now, (j) => unpairable(j, 'ambiguous', 'burst_unsettled'));
+      return { ...result, undecided: [], audit: null, waitUntil: null, fetchAfter: null };
+    }
     for (const key of result.undecided) {
       if (episode.emitted.has(key) && !episode.reopened.has(key))
         episode.reopened.set(key, episode.cause);
@@ -532,7 +539,14 @@ export class GuildAttribution {
       this.baseline.get(code) ??
       this.created.get(code) ??
       episode.fetches.findLast((f) => f.table?.has(code))?.table?.get(code);
-    return known?.inviterId ?? null;
+    if (known) return known.inviterId;
+    // Gone from every view (expired, or across a restart): a decision handed out named its inviter.
+    for (const d of episode.emitted.values()) {
+      if (d.code === code && d.inviterId) return d.inviterId;
+      const named = d.candidates?.find((c) => c.code === code && c.inviterId);
+      if (named) return named.inviterId;
+    }
+    return null;
   }
 
   /**

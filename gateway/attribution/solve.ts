@@ -18,7 +18,7 @@
  * that as a revision).
  */
 import { decideBlock, certainUnits, subtractUnits, unresolvedVanished } from './decide';
-import type { Block, CodeLookup, VanishedVerdict } from './decide';
+import type { CodeLookup, VanishedVerdict } from './decide';
 import { sumUnits, type SnapshotDiff } from './diff';
 import type { Decision, PendingJoin } from './types';
 
@@ -96,12 +96,15 @@ export function joinInterval(
 ): { lo: number; hi: number } {
   const hi = join.receivedAt + (claimant ? Math.max(w.lagMs, w.claimMs) : w.lagMs);
   // The use was counted at the join, on Discord's clock: on ours, not before joined_at plus the
-  // least the offset can be. Without any clock facts, only the event window bounds it.
-  const least = w.offsetLowMs ?? (w.offsetMs === null ? null : w.offsetMs - w.clockMarginMs);
-  const lo =
-    least === null || !Number.isFinite(join.joinedAtMs)
-      ? join.receivedAt - w.eventMs
-      : join.joinedAtMs + least;
+  // least the offset can be. Only a lower bound on the offset proves that. Before one is known,
+  // the upper bound less a margin is a guess (it assumes the fastest event seen was quick, and a
+  // few slow first events break that): the event window bounds it too, whichever is earlier.
+  const fallback = join.receivedAt - w.eventMs;
+  const known = Number.isFinite(join.joinedAtMs);
+  let lo = fallback;
+  if (known && w.offsetLowMs !== null) lo = join.joinedAtMs + w.offsetLowMs;
+  else if (known && w.offsetMs !== null)
+    lo = Math.min(fallback, join.joinedAtMs + w.offsetMs - w.clockMarginMs);
   return { lo: Math.min(lo, hi), hi };
 }
 
@@ -125,8 +128,6 @@ export function solve(input: SolveInput): SolveResult {
   };
   let prev: Cut = { fetch: null, counted: new Set(), units: new Map() };
   let deficit: EpisodeJoin[] = [];
-  /** Fetches since the last usable cut that could not cut on their own. */
-  let between: EpisodeFetch[] = [];
 
   for (const fetch of [...fetches].sort((a, b) => a.sentAt - b.sentAt)) {
     // Joins a usable cut already placed are counted by every later fetch that began after it ended.
@@ -139,31 +140,32 @@ export function solve(input: SolveInput): SolveResult {
       if (placed(join.key) || hi <= fetch.sentAt) counted.push(join);
       else if (lo <= fetch.answeredAt) maybe.push(join);
     }
+    // Counters never go back: a code the baseline did not list and that vanished since an earlier
+    // cut (expired, or created and lost across a restart) keeps the uses that cut saw.
     const units = certainUnits(fetch.diff, verdicts);
+    for (const [code, n] of prev.units) if ((units.get(code) ?? 0) < n) units.set(code, n);
     const total = sumUnits(units);
     let inCut: EpisodeJoin[];
     if (fetch.forced || maybe.length === 0) inCut = [...counted, ...maybe];
     else if (total === counted.length + maybe.length) inCut = [...counted, ...maybe];
-    else {
-      between.push(fetch); // joins straddle this fetch: it cannot cut on its own
-      continue;
-    }
+    else continue; // joins straddle this fetch: it cannot cut
     const keys = new Set(inCut.map((j) => j.key));
-    const consistent =
-      [...prev.counted].every((k) => keys.has(k)) &&
-      ![...prev.units].some(([code, n]) => (units.get(code) ?? 0) < n);
-    if (!consistent) {
-      between.push(fetch);
-      continue;
-    }
+    // A forced fetch closes whatever it covers, naming no one: it must not be skipped.
+    if (!fetch.forced && ![...prev.counted].every((k) => keys.has(k))) continue;
+    for (const k of prev.counted) keys.add(k);
 
     const byTime = now >= fetch.answeredAt + windows.eventMs;
-    if (!fetch.forced && !byTime && total > keys.size) {
-      // More uses than joins so far: events are still on the way.
+    const blockJoins = inCut.filter((j) => !prev.counted.has(j.key));
+    // A claimant's block with a use in it: the use may be the claimant's late count, or that of a
+    // join whose event is still on the way. Only the event window tells them apart.
+    const claimed =
+      sumUnits(subtractUnits(units, prev.units)) > 0 &&
+      blockJoins.some((j) => input.claims?.has(j.key));
+    if (!fetch.forced && !byTime && (total > keys.size || claimed)) {
+      // More uses than joins so far (or a claimed use): events are still on the way.
       result.waitUntil = fetch.answeredAt + windows.eventMs;
       break;
     }
-    const blockJoins = inCut.filter((j) => !prev.counted.has(j.key));
     const blockUnits = subtractUnits(units, prev.units);
     const prevDiff = prev.fetch?.diff ?? null;
     const firstMissed = [...fetch.diff.vanished.keys()].filter(
@@ -197,12 +199,9 @@ export function solve(input: SolveInput): SolveResult {
         }),
       );
       const block = { joins: blockJoins, units: blockUnits, vanished, forced: !!fetch.forced };
-      const paired = !fetch.forced && blockTotal === blockJoins.length;
-      const parts = paired ? splitPairedBlock(block, prev, between, intervals, verdicts) : [block];
-      for (const part of parts) for (const d of decideBlock(part, input)) decisions.set(d.key, d);
+      for (const d of decideBlock(block, input)) decisions.set(d.key, d);
     }
     prev = { fetch, counted: keys, units };
-    between = [];
     result.cuts.push({ fetch, counted: keys });
   }
 
@@ -229,63 +228,4 @@ export function solve(input: SolveInput): SolveResult {
     result.fetchAfter = now;
   }
   return result;
-}
-
-/**
- * A paired block (as many uses as joins) says every one of its joins used exactly one of its uses.
- * That makes the fetches inside it that could not cut on their own informative: a fetch whose uses
- * since the block began equal the joins it certainly counted counted none of the others (and one
- * whose uses equal all the joins it may have counted counted all of them). Such fetches split the
- * block into smaller paired blocks, so a quick second join through another code does not turn the
- * first one ambiguous. Fetches that saw an invite vanish are skipped: their counts are not complete.
- */
-function splitPairedBlock(
-  block: Block,
-  prev: Cut,
-  between: readonly EpisodeFetch[],
-  intervals: ReadonlyMap<string, { lo: number; hi: number }>,
-  verdicts: ReadonlyMap<string, VanishedVerdict>,
-): Block[] {
-  if (block.joins.length < 2 || between.length === 0) return [block];
-  const parts: Block[] = [];
-  let placed = new Set<string>();
-  let placedUnits = new Map<string, number>();
-  let placedAnsweredAt = prev.fetch?.answeredAt ?? -Infinity;
-  for (const fetch of between) {
-    if (fetch.forced || fetch.diff.vanished.size > 0) continue;
-    const units = subtractUnits(certainUnits(fetch.diff, verdicts), prev.units);
-    const fits =
-      [...units].every(([code, n]) => n <= (block.units.get(code) ?? 0)) &&
-      [...placedUnits].every(([code, n]) => (units.get(code) ?? 0) >= n);
-    if (!fits) continue;
-    const counted: PendingJoin[] = [];
-    const maybe: PendingJoin[] = [];
-    for (const join of block.joins) {
-      const { lo, hi } = intervals.get(join.key)!;
-      if ((placed.has(join.key) && fetch.sentAt >= placedAnsweredAt) || hi <= fetch.sentAt)
-        counted.push(join);
-      else if (lo <= fetch.answeredAt) maybe.push(join);
-    }
-    const total = sumUnits(units);
-    const inCut =
-      total === counted.length
-        ? counted
-        : total === counted.length + maybe.length
-          ? [...counted, ...maybe]
-          : null;
-    if (!inCut || ![...placed].every((k) => inCut.some((j) => j.key === k))) continue;
-    const joins = inCut.filter((j) => !placed.has(j.key));
-    if (joins.length === 0) continue;
-    parts.push({ ...block, joins, units: subtractUnits(units, placedUnits) });
-    placed = new Set(inCut.map((j) => j.key));
-    placedUnits = units;
-    placedAnsweredAt = fetch.answeredAt;
-  }
-  const rest = block.joins.filter((j) => !placed.has(j.key));
-  if (rest.length > 0)
-    parts.push({ ...block, joins: rest, units: subtractUnits(block.units, placedUnits) });
-  return parts.map((part) => ({
-    ...part,
-    vanished: new Map([...block.vanished].filter(([code]) => part.units.has(code))),
-  }));
 }

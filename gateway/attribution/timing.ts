@@ -28,11 +28,19 @@ export type TimingConfig = {
   /** Samples older than this are forgotten; at most `maxSamples` are kept. */
   sampleTtlMs: number;
   maxSamples: number;
-  /** A learned lag is never taken above this (a lost event can look like a very late count). */
+  /**
+   * A learned lag is never taken above this. Its footprint (a block a use short, then one a use
+   * over) is also what an event later than the event window leaves next to a Discovery join; one
+   * such event would otherwise widen every join's interval for half an hour. Uses counted up to
+   * this late are learned; the claim window covers the joins that saw no use meanwhile.
+   */
   maxLagMs: number;
   /** The lower bound on the clock offset is used from this many `Date` headers on… */
   floorSamples: number;
-  /** …or from this many created messages (millisecond timestamps). */
+  /**
+   * …or from this many created messages: one already proves the bound (we sent the request before
+   * Discord stamped the message, both in milliseconds); more only raise it.
+   */
   preciseFloorSamples: number;
 };
 
@@ -44,9 +52,9 @@ export const DEFAULT_TIMING_CONFIG: TimingConfig = {
   marginMs: 100,
   sampleTtlMs: 30 * 60_000,
   maxSamples: 2048,
-  maxLagMs: 5000,
+  maxLagMs: 1000,
   floorSamples: 100,
-  preciseFloorSamples: 3,
+  preciseFloorSamples: 1,
 };
 
 /** The windows the engine works with at one moment. */

@@ -11,8 +11,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ATTRIBUTION_CONFIG } from '../../gateway/attribution/guild-attribution';
-import { World } from './helpers/attribution-world';
+import { runScenario } from './helpers/attribution-scenario';
 
 const RUNS = Number(process.env.ATTRIBUTION_PROPERTY_RUNS ?? 300);
 
@@ -75,56 +74,7 @@ describe('attribution invariants (fast-check)', () => {
   it('ends with no wrong code, inviter or XP under any timing, decides every join, and records every revision', () => {
     fc.assert(
       fc.property(scenario, (s) => {
-        let seed = s.seed >>> 0 || 1;
-        const random = () => {
-          seed ^= seed << 13;
-          seed ^= seed >>> 17;
-          seed ^= seed << 5;
-          return (seed >>> 0) / 2 ** 32;
-        };
-        const t = s.timing;
-        const w = new World({
-          latencyMs: s.latencyMs,
-          dispatchDelayMs: 0,
-          incrementLagMs: 0,
-          canAudit: s.canAudit,
-          vanityCode: s.vanity ? 'vanityurl' : null,
-          clockOffsetMs: t.clockOffsetMs,
-          eventDelay: () =>
-            random() < t.lateShare ? 120 + random() * (t.lateMaxMs - 120) : random() * 120,
-          increment: () =>
-            random() < t.afterEventShare
-              ? { afterEvent: true, delayMs: Math.floor(random() * (t.lagMaxMs + 1)) }
-              : { afterEvent: false, delayMs: 0 },
-          random,
-          config: DEFAULT_ATTRIBUTION_CONFIG,
-        });
-        let codes = 0;
-        const create = (i: {
-          inviterId: string | null;
-          maxUses: number;
-          maxAgeMs: number | null;
-        }) => w.createInvite(`c${codes++}`, i.inviterId, i.maxUses, i.maxAgeMs);
-        s.initial.forEach(create);
-        w.prime();
-        for (const { gapMs, action } of s.steps) {
-          w.run(gapMs);
-          const live = w.liveCodes();
-          if (action.kind === 'code' && live.length > 0)
-            w.join({ code: live[action.pick % live.length]! });
-          else if (action.kind === 'vanity') w.join({ vanity: true });
-          else if (action.kind === 'discovery') w.join({ discovery: true });
-          else if (action.kind === 'bot') w.join({ bot: true });
-          else if (action.kind === 'create') create(action.invite);
-          else if (action.kind === 'revoke' && live.length > 0)
-            w.revoke(live[action.pick % live.length]!);
-          else if (action.kind === 'restart') {
-            w.crash(action.mode);
-            w.run(action.downMs);
-            w.restart();
-          }
-        }
-        w.run(300_000);
+        const w = runScenario(s);
         expect(w.wrongDecisions()).toEqual([]);
         expect(w.wrongXp()).toEqual([]);
         expect([...w.truths.keys()].filter((m) => !w.decisions.has(m))).toEqual([]);
@@ -136,7 +86,16 @@ describe('attribution invariants (fast-check)', () => {
         totals.revisedJoins += new Set(w.revisions.map((r) => r.next.key)).size;
         totals.wrongAtFirst += w.wrongAtFirst.size;
       }),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // Replays one counterexample: ATTRIBUTION_PROPERTY_SEED and …_PATH from a failure's report.
+        ...(process.env.ATTRIBUTION_PROPERTY_SEED
+          ? {
+              seed: Number(process.env.ATTRIBUTION_PROPERTY_SEED),
+              path: process.env.ATTRIBUTION_PROPERTY_PATH,
+            }
+          : {}),
+      },
     );
   });
 });

@@ -86,16 +86,17 @@ describe('attribution state machine', () => {
     }
   });
 
-  it('keeps two quick joins through different codes exact when a fetch between them counted only the first', () => {
+  it('one posted log line bounds the clock: a join after the last fetch answered is not counted by it', () => {
     const w = world({ dispatchDelayMs: 0 });
     w.createInvite('alpha', '1001');
     w.createInvite('beta', '1002');
     w.prime();
     w.join({ code: 'alpha' });
-    // The second join's event comes just after the first join's fetch answered: within the event
-    // window, so that fetch alone cannot say it did not count the second use.
+    // The second join's event comes within the event window after the first join's fetch answered;
+    // only its joined_at, read on a clock bounded by the first log line's timestamp, says the
+    // fetch could not have counted it (the REST latency, 80 ms, is the bound's uncertainty).
     w.runUntil(() => w.decisions.has('m1'));
-    w.run(10);
+    w.run(100);
     w.join({ code: 'beta' });
     w.run(30_000);
     expect(decisionOf(w, 'm1')).toMatchObject({ outcome: 'exact', code: 'alpha' });

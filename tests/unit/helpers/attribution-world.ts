@@ -488,10 +488,14 @@ export class World {
   /** Advances the clock by `ms`, running everything due, in time order. */
   run(ms: number): void {
     const until = this.now + ms;
+    // A guard, not a limit any scenario comes near: an engine that keeps asking for work (a fetch or
+    // wait that does not move time on) must fail with its counterexample instead of hanging the run.
+    let steps = 0;
     for (;;) {
       this.queue.sort((a, b) => a.at - b.at || a.order - b.order);
       const next = this.queue[0];
       if (!next || next.at > until) break;
+      if (++steps > 200_000) throw new Error(`runaway at t=${this.now}: the engine never rests`);
       this.queue.shift();
       this.now = Math.max(this.now, next.at);
       next.run();

@@ -1,0 +1,80 @@
+/**
+ * Counterexamples the property test found, replayed on every run (each failed before its fix).
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario, type Scenario } from './helpers/attribution-scenario';
+
+const noInvite = { inviterId: '1001', maxUses: 0, maxAgeMs: null };
+
+function settled(s: Scenario) {
+  const w = runScenario(s);
+  expect(w.wrongDecisions()).toEqual([]);
+  expect([...w.truths.keys()].filter((m) => !w.decisions.has(m))).toEqual([]);
+  expect(w.unrecordedChanges()).toEqual([]);
+  return w;
+}
+
+describe('attribution regressions', () => {
+  it('two slow first events do not make the clock guess hide a late join (m1 was exact with c2)', () => {
+    settled({
+      initial: [
+        { inviterId: '1001', maxUses: 0, maxAgeMs: 500 },
+        { inviterId: '1001', maxUses: 0, maxAgeMs: 10_001 },
+        noInvite,
+        noInvite,
+      ],
+      vanity: false,
+      latencyMs: 0,
+      canAudit: false,
+      seed: 1287962456,
+      timing: {
+        clockOffsetMs: 0,
+        lateShare: 0.3,
+        lateMaxMs: 300,
+        afterEventShare: 0,
+        lagMaxMs: 0,
+      },
+      steps: [
+        { gapMs: 0, action: { kind: 'code', pick: 0 } },
+        { gapMs: 0, action: { kind: 'create', invite: noInvite } },
+        { gapMs: 1085, action: { kind: 'code', pick: 0 } },
+      ],
+    });
+  });
+
+  it('an invite lost across restarts does not keep the episode open: no endless fetching', () => {
+    const w = settled({
+      initial: [{ inviterId: '1003', maxUses: 0, maxAgeMs: 13_037 }],
+      vanity: false,
+      latencyMs: 7,
+      canAudit: false,
+      seed: 2147483625,
+      timing: {
+        clockOffsetMs: -2998,
+        lateShare: 0.05,
+        lateMaxMs: 3708,
+        afterEventShare: 1,
+        lagMaxMs: 329,
+      },
+      steps: [
+        { gapMs: 0, action: { kind: 'bot' } },
+        { gapMs: 21, action: { kind: 'code', pick: 805270367 } },
+        {
+          gapMs: 1190,
+          action: { kind: 'create', invite: { inviterId: '1003', maxUses: 0, maxAgeMs: 9506 } },
+        },
+        { gapMs: 729, action: { kind: 'code', pick: 542973303 } },
+        { gapMs: 167, action: { kind: 'restart', mode: 'identify', downMs: 4555 } },
+        {
+          gapMs: 519,
+          action: { kind: 'create', invite: { inviterId: null, maxUses: 2, maxAgeMs: 14_437 } },
+        },
+        { gapMs: 697, action: { kind: 'restart', mode: 'identify', downMs: 3220 } },
+        { gapMs: 36, action: { kind: 'discovery' } },
+      ],
+    });
+    // It fetched every 300 ms for two minutes before; a handful of fetches decide it now.
+    expect(w.fetchCount.invites).toBeLessThan(40);
+    expect(w.revisions).toEqual([]);
+  });
+});
