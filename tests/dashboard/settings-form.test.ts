@@ -65,6 +65,8 @@ describe('settings form', () => {
         logTemplate: '{member} via {code}',
         logTemplateUndecided: null,
         dmTemplate: null,
+        fakeLogTemplate: null,
+        leaveTemplate: null,
       },
     });
   });
@@ -74,7 +76,7 @@ describe('settings form', () => {
       values({
         logChannelId: '',
         logTemplate: '',
-        reset: { log: true, logUndecided: false, dm: false },
+        reset: { log: true, logUndecided: false, dm: false, logFake: false, leave: false },
       }),
       { channels, current },
     );

@@ -103,6 +103,8 @@ export const de = {
   'settings.field.logTemplate': 'Log-Nachricht (eindeutiger Beitritt)',
   'settings.field.logTemplateUndecided': 'Log-Nachricht (nicht zuordenbarer Beitritt)',
   'settings.field.dmTemplate': 'DM an Einladende',
+  'settings.field.fakeLogTemplate': 'Log-Nachricht (Beitritt als Fake gewertet)',
+  'settings.field.leaveTemplate': 'Log-Nachricht (Mitglied hat den Server verlassen)',
   'settings.logOff': '— Kein Log (aus) —',
   'settings.logChannelHint': 'Text- und Ankündigungskanäle dieses Servers.',
   'settings.channelsUnavailable':
@@ -136,7 +138,12 @@ export const de = {
 
   'placeholder.member': 'das neue Mitglied',
   'placeholder.inviter': 'wer eingeladen hat',
-  'placeholder.count': 'Einladungen der Person',
+  'placeholder.count': 'Gesamtzahl der Einladungen (regulär + Bonus − Fake)',
+  'placeholder.regular': 'eingeladene Mitglieder, die noch da sind',
+  'placeholder.left': 'eingeladene Mitglieder, die wieder gegangen sind',
+  'placeholder.fake': 'als Fake gewertete Mitglieder',
+  'placeholder.bonus': 'Bonus-Einladungen',
+  'placeholder.flags': 'warum der Beitritt als Fake gilt',
   'placeholder.code': 'Einladungscode',
   'placeholder.xp': 'vergebene XP',
   'placeholder.guild': 'Servername',

@@ -22,6 +22,8 @@ export const TEMPLATE_FIELDS = {
   log: 'logTemplate',
   logUndecided: 'logTemplateUndecided',
   dm: 'dmTemplate',
+  logFake: 'fakeLogTemplate',
+  leave: 'leaveTemplate',
 } as const satisfies Record<TemplateKind, keyof SettingsPatch>;
 
 export type SettingsField =
@@ -31,7 +33,9 @@ export type SettingsField =
   | 'locale'
   | 'logTemplate'
   | 'logTemplateUndecided'
-  | 'dmTemplate';
+  | 'dmTemplate'
+  | 'fakeLogTemplate'
+  | 'leaveTemplate';
 
 export type FieldError = { key: MessageKey; params?: Record<string, string | number> };
 export type FieldErrors = Partial<Record<SettingsField, FieldError>>;
@@ -45,6 +49,8 @@ export type SettingsFormValues = {
   logTemplate: string;
   logTemplateUndecided: string;
   dmTemplate: string;
+  fakeLogTemplate: string;
+  leaveTemplate: string;
   reset: Record<TemplateKind, boolean>;
 };
 
@@ -62,10 +68,14 @@ export function readSettingsForm(form: FormData): SettingsFormValues {
     logTemplate: str(form, 'logTemplate').replace(/\r\n/g, '\n'),
     logTemplateUndecided: str(form, 'logTemplateUndecided').replace(/\r\n/g, '\n'),
     dmTemplate: str(form, 'dmTemplate').replace(/\r\n/g, '\n'),
+    fakeLogTemplate: str(form, 'fakeLogTemplate').replace(/\r\n/g, '\n'),
+    leaveTemplate: str(form, 'leaveTemplate').replace(/\r\n/g, '\n'),
     reset: {
       log: form.get('reset_log') === 'on',
       logUndecided: form.get('reset_logUndecided') === 'on',
       dm: form.get('reset_dm') === 'on',
+      logFake: form.get('reset_logFake') === 'on',
+      leave: form.get('reset_leave') === 'on',
     },
   };
 }
@@ -80,7 +90,9 @@ export function formValuesFrom(settings: GuildSettings): SettingsFormValues {
     logTemplate: settings.templates.log,
     logTemplateUndecided: settings.templates.logUndecided,
     dmTemplate: settings.templates.dm,
-    reset: { log: false, logUndecided: false, dm: false },
+    fakeLogTemplate: settings.templates.logFake,
+    leaveTemplate: settings.templates.leave,
+    reset: { log: false, logUndecided: false, dm: false, logFake: false, leave: false },
   };
 }
 
