@@ -92,6 +92,20 @@ describe('fair play end to end', () => {
       fake: 1,
       pending: 0,
     });
+    // /invites uebersicht: the stats line above the codes.
+    const interaction = await sim.invokeCommand({
+      userId: alice.id,
+      guildId: guild.id,
+      name: 'invites',
+      options: [{ name: 'uebersicht', type: 1, options: [] }],
+      locale: 'de',
+    });
+    const response = await interaction.waitForResponse();
+    const [stats, , codeLine] = (
+      response.data as { embeds: { description: string }[] }
+    ).embeds[0]!.description.split('\n');
+    expect(stats).toBe('**0** Einladungen insgesamt · 1 regulär · 0 verlassen · 1 Fake · 0 Bonus');
+    expect(codeLine).toContain(`\`${invite.code}\``);
   });
 
   it('counts the same 1-day-old account as regular with XP when the flag is off', async () => {
