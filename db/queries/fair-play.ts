@@ -1,15 +1,16 @@
 /**
  * Fair play in the database: releasing rewards that waited (minimum stay, required role) exactly
- * once, noting the required role, and the bonus store. A reward moves `pending → released` only
+ * once, noting the required role, an admin clearing a fake mark, and the bonus store. A reward moves `pending → released` only
  * through the guarded UPDATE below: whichever transaction flips the row pays the XP; a second one
  * (another process, a retry after a crash) finds nothing to flip.
  */
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
-import { guildSettings, inviteBonus, memberJoins } from '../schema';
+import { guildSettings, inviteBonus, memberJoins, type RewardStatus } from '../schema';
+import { rewardDueAt, rewardReleasable, rewardWaits } from '../shared/fair-play';
 import { onShards, rewardInviter } from './joins';
 import { recomputeInviterStats } from './leaderboard';
-import { DEFAULT_XP_PER_INVITE } from './settings';
+import { DEFAULT_XP_PER_INVITE, type GuildSettings } from './settings';
 
 export type ReleasedReward = {
   joinId: number;
@@ -143,4 +144,59 @@ export async function addInviteBonus(
     await tx.insert(inviteBonus).values(bonus);
     await recomputeInviterStats(tx, bonus.guildId, bonus.inviterId);
   });
+}
+
+export class ClearFakeError extends Error {
+  override name = 'ClearFakeError';
+}
+
+/**
+ * An admin clears the fake mark of one join: it counts as regular from now on (its flags stay on
+ * record), and its reward follows the same rules as at the decision: it waits when the guild asks
+ * for a minimum stay or a role, or is paid at once under the once-only rules. Run it in the
+ * transaction that records the audit entry. Returns the XP given now.
+ */
+export async function clearFake(
+  db: Db,
+  input: { guildId: string; joinId: number; settings: GuildSettings; now: Date },
+): Promise<{ xpAwarded: number; rewardStatus: RewardStatus | null }> {
+  const [join] = await db
+    .select()
+    .from(memberJoins)
+    .where(and(eq(memberJoins.id, input.joinId), eq(memberJoins.guildId, input.guildId)))
+    .for('update');
+  if (!join) throw new ClearFakeError('join not found in this server');
+  if (!join.fake) throw new ClearFakeError('this join is not marked as fake');
+  const { settings } = input;
+  const qualifies =
+    join.outcome === 'exact' && join.inviterId !== null && join.inviterId !== join.memberId;
+  let rewardStatus: RewardStatus | null = null;
+  let dueAt: Date | null = null;
+  let xpAwarded = 0;
+  if (qualifies) {
+    const waits = rewardWaits(settings);
+    dueAt = waits ? rewardDueAt(join.joinedAt, settings) : null;
+    if (waits && join.leftAt !== null) rewardStatus = 'forfeited';
+    else if (waits && !rewardReleasable({ ...join, rewardDueAt: dueAt }, settings, input.now)) {
+      rewardStatus = 'pending';
+    } else {
+      rewardStatus = 'released';
+      xpAwarded = await rewardInviter(db, {
+        joinId: join.id,
+        guildId: join.guildId,
+        memberId: join.memberId,
+        joinedAt: join.joinedAt,
+        code: join.code,
+        inviterId: join.inviterId!,
+        excluded: join.excluded,
+        xpPerInvite: settings.xpPerInvite,
+      });
+    }
+  }
+  await db
+    .update(memberJoins)
+    .set({ fake: false, rewardStatus, rewardDueAt: dueAt, xpAwarded: join.xpAwarded + xpAwarded })
+    .where(eq(memberJoins.id, join.id));
+  if (join.inviterId) await recomputeInviterStats(db, join.guildId, join.inviterId);
+  return { xpAwarded, rewardStatus };
 }

@@ -260,4 +260,80 @@ export const en: Messages = {
   'config.text': 'These settings are missing or invalid (environment variables):',
   'db.title': 'Database not available',
   'db.text': 'The database cannot be reached right now. Please try again shortly.',
+  'settings.section.fairPlay': 'Fair play',
+  'settings.fairPlayHint':
+    'So that alt accounts put nobody at the top of the leaderboard: fake joins are recorded and marked in the log, but earn no XP and do not count towards the total ({count} = regular + bonus − fake). In the join history you can clear the mark of a single join.',
+  'settings.field.fakeAccountAge': 'Count new accounts as fake',
+  'settings.field.fakeMinAccountAgeDays': 'Minimum account age (days)',
+  'settings.fakeMinAccountAgeDaysHint':
+    '1 to {max} days, read from the Discord id. Default 7: alt accounts are usually created shortly before they join.',
+  'settings.field.fakeNoAvatar': 'Count accounts without an avatar as fake',
+  'settings.field.fakeRejoin': 'Count rejoins as fake (the member was here before)',
+  'settings.field.fakeSelfInvite': 'Count self-invites as fake (they never earn XP anyway)',
+  'settings.field.fakeMode': 'When is a join fake?',
+  'settings.fakeMode.any': 'as soon as one of the chosen signs applies',
+  'settings.fakeMode.all': 'only when all of the chosen signs apply',
+  'settings.field.minStayDays': 'Minimum stay before the reward (days)',
+  'settings.minStayHint':
+    '0 to {max}; 0 = at once. Until then the join is "reward pending" and does not count as regular yet; members who leave earlier earn nothing.',
+  'settings.field.requiredRoleId': 'Role required before the reward',
+  'settings.requiredRoleNone': 'none',
+  'settings.requiredRoleHint':
+    'For example "Verified": as soon as the member gets the role, the XP is given. The bot does not need Manage Roles for this, only the Server Members intent it already has; the role must be below its highest role.',
+  'settings.rolesUnavailable':
+    'Discord could not be reached, so the role list is missing: only "none" or the current role can be saved.',
+  'settings.field.leaveMessage': 'Post in the log channel when a member leaves',
+  'settings.field.xpTakeBackDays': 'Take XP back when the member leaves within … days',
+  'settings.xpTakeBackHint':
+    '0 to {max}; 0 = the XP stays (as before). A rejoin through the same code never earns XP again.',
+  'settings.needsTitle': 'What these options need',
+  'settings.needs.requiredRole':
+    'Required role: role changes reach the bot through the Server Members intent; the role must be visible to the bot and below its highest role. Manage Roles is not needed.',
+  'settings.needs.leaveMessage': 'Leave message: a log channel the bot may post in.',
+  'settings.needs.minStay':
+    'Minimum stay: nothing extra; the due time is kept in the database and survives restarts.',
+  'settings.error.daysRange': 'Please enter a whole number from {min} to {max}.',
+  'settings.error.fakeMode': 'Please choose "one" or "all".',
+  'settings.error.roleInvalid': 'That is not a valid role id.',
+  'settings.error.roleEveryone': 'Every member has @everyone; please choose a real role.',
+  'settings.error.roleNotFound':
+    'This role does not exist in this server, or the bot cannot see it.',
+  'settings.error.roleAboveBot':
+    'The role "{role}" is above the bot\'s highest role. Move the bot\'s role above it in the server settings, or choose another role.',
+  'settings.error.rolesUnavailable':
+    'Discord could not be reached, so the role could not be checked. Please try again in a moment.',
+  'doctor.required_role.ok':
+    "Required role @{role}: the bot sees it and it is below the bot's role.",
+  'doctor.required_role.gone':
+    'The required role no longer exists: rewards wait until you choose another one.',
+  'doctor.required_role.above': "The required role @{role} is above the bot's highest role.",
+  'doctor.required_role.unknown': 'Required role: unknown.',
+  'doctor.required_role.fix_gone': 'Choose another role, or "none", in the basic settings.',
+  'doctor.required_role.fix_above': "Move the bot's role above this role in the server settings.",
+  'history.filter.flag': 'Fair play',
+  'history.flag.fake': 'counted as fake',
+  'history.flag.reward_pending': 'reward pending',
+  'history.flag.account_age': 'account too new',
+  'history.flag.no_avatar': 'no avatar',
+  'history.flag.rejoin': 'rejoined',
+  'history.flag.self_invite': 'invited themselves',
+  'history.fakeBadge': 'fake',
+  'history.rewardPendingBadge': 'reward pending',
+  'history.rewardForfeitedBadge': 'no reward (left too soon)',
+  'history.reviewFake': 'Review fake',
+  'history.reviewFakeLabel': 'Review the fake mark of {member}',
+  'fake.title': 'Counted as fake',
+  'fake.flags': 'Signs that apply: {flags}.',
+  'fake.clearHint':
+    'If you clear the mark, the join counts as regular. XP follows the usual rules: at most once per code and member, and only after the minimum stay and the role, if set.',
+  'fake.clear': 'Clear the fake mark',
+  'fake.cleared': 'The fake mark of join {id} is cleared.',
+  'fake.error.notFake': 'This join is not (or no longer) marked as fake.',
+  'audit.clearFake': 'Cleared the fake mark of join {join}',
+  'overview.recentFake': 'counted as fake: {n}',
+  'overview.recentRewardPending': 'reward pending: {n}',
+  'leaderboard.regular': 'Regular',
+  'leaderboard.fake': 'Fake',
+  'leaderboard.bonus': 'Bonus',
+  'leaderboard.pending': 'Pending',
 };
