@@ -230,12 +230,6 @@ export function validateSettings(
 ): ValidationResult {
   const errors: FieldErrors = {};
   const patch: SettingsPatch = {};
-  validateFairPlay(
-    values,
-    { roles: context.roles ?? null, current: context.current },
-    errors,
-    patch,
-  );
 
   // Log channel: empty = invite log off; otherwise one of this guild's text channels.
   if (values.logChannelId === '') patch.logChannelId = null;
@@ -259,6 +253,14 @@ export function validateSettings(
       errors.xpPerInvite = { key: 'settings.error.xpRange', params: { max: MAX_XP_PER_INVITE } };
     } else patch.xpPerInvite = xp;
   }
+
+  // In the order of the page, so the error summary lists the fields as they are shown.
+  validateFairPlay(
+    values,
+    { roles: context.roles ?? null, current: context.current },
+    errors,
+    patch,
+  );
 
   const locale = LOCALES.includes(values.locale as Locale) ? (values.locale as Locale) : null;
   if (locale === null) errors.locale = { key: 'settings.error.locale' };
