@@ -50,6 +50,21 @@ export const JOIN_OUTCOMES = [
 ] as const;
 export type JoinOutcome = (typeof JOIN_OUTCOMES)[number];
 
+/** Fake-account flags (fair play): which signals marked a join as fake. */
+export const FAKE_FLAGS = ['account_age', 'no_avatar', 'rejoin', 'self_invite'] as const;
+export type FakeFlag = (typeof FAKE_FLAGS)[number];
+/** ANY: one enabled flag makes a join fake; ALL: every enabled flag must apply. */
+export const FAKE_MODES = ['any', 'all'] as const;
+export type FakeMode = (typeof FAKE_MODES)[number];
+
+/**
+ * The inviter's reward for a join under "rewards only for members who stay": `pending` until the
+ * minimum stay has passed and the required role is there, then `released` (XP given) or
+ * `forfeited` (the member left first). Null: the join earns nothing (not exact, fake, excluded…).
+ */
+export const REWARD_STATUSES = ['pending', 'released', 'forfeited'] as const;
+export type RewardStatus = (typeof REWARD_STATUSES)[number];
+
 export const LOCALES = ['de', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -104,12 +119,34 @@ export const guildSettings = pgTable(
     logTemplate: text('log_template'),
     logTemplateUndecided: text('log_template_undecided'),
     dmTemplate: text('dm_template'),
+    /** Log line of a join flagged fake (null: the locale's default). */
+    fakeLogTemplate: text('fake_log_template'),
+    /** Fair play: which fake-account flags apply (see FAKE_FLAGS) and how they combine. */
+    fakeAccountAge: boolean('fake_account_age').notNull().default(false),
+    fakeMinAccountAgeDays: integer('fake_min_account_age_days').notNull().default(7),
+    fakeNoAvatar: boolean('fake_no_avatar').notNull().default(false),
+    fakeRejoin: boolean('fake_rejoin').notNull().default(false),
+    fakeSelfInvite: boolean('fake_self_invite').notNull().default(true),
+    fakeMode: text('fake_mode').$type<FakeMode>().notNull().default('any'),
+    /** The inviter's XP waits until the member stayed this many days (0: at once). */
+    minStayDays: integer('min_stay_days').notNull().default(0),
+    /** ...and until the member has this role (null: no role needed). */
+    requiredRoleId: snowflake('required_role_id'),
+    /** A line in the log channel when an invited member leaves. */
+    leaveMessage: boolean('leave_message').notNull().default(false),
+    leaveTemplate: text('leave_template'),
+    /** XP is taken back when the member leaves within this many days of joining (0: kept). */
+    xpTakeBackDays: integer('xp_take_back_days').notNull().default(0),
     updatedBy: snowflake('updated_by'),
     updatedAt: updatedAt(),
   },
   (t) => [
     check('guild_settings_xp_range', sql`${t.xpPerInvite} between 0 and 100000`),
     check('guild_settings_locale', inList(t.locale, LOCALES)),
+    check('guild_settings_fake_mode', inList(t.fakeMode, FAKE_MODES)),
+    check('guild_settings_account_age_range', sql`${t.fakeMinAccountAgeDays} between 1 and 365`),
+    check('guild_settings_min_stay_range', sql`${t.minStayDays} between 0 and 30`),
+    check('guild_settings_take_back_range', sql`${t.xpTakeBackDays} between 0 and 30`),
   ],
 );
 
@@ -183,6 +220,17 @@ export const memberJoins = pgTable(
     /** Set when a later fact changed the decision (see join_revisions): shown as "corrected". */
     revisedAt: timestamp('revised_at', { withTimezone: true }),
     leftAt: timestamp('left_at', { withTimezone: true }),
+    /** Whether the account had an avatar when it joined (null: not known, e.g. joined during downtime). */
+    hasAvatar: boolean('has_avatar'),
+    /** The fake-account flags that applied when the join was decided (only the guild's enabled ones). */
+    fakeFlags: jsonb('fake_flags').$type<FakeFlag[]>().notNull().default([]),
+    /** Counted as fake (flags under the guild's ANY/ALL mode), unless an admin cleared it. */
+    fake: boolean('fake').notNull().default(false),
+    rewardStatus: text('reward_status').$type<RewardStatus>(),
+    /** When a pending reward's minimum stay is over (the durable timer). */
+    rewardDueAt: timestamp('reward_due_at', { withTimezone: true }),
+    /** When the member was first seen with the guild's required role during this membership. */
+    roleSeenAt: timestamp('role_seen_at', { withTimezone: true }),
     /** Set when an admin assigned the code/inviter of an undecided join in the dashboard. */
     resolvedBy: snowflake('resolved_by'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
@@ -219,7 +267,22 @@ export const memberJoins = pgTable(
     index('member_joins_pending_idx')
       .on(t.guildId)
       .where(sql`${t.outcome} = 'pending'`),
+    // The reward timer's scan: only pending rewards, by due time.
+    index('member_joins_reward_due_idx')
+      .on(t.rewardDueAt)
+      .where(sql`${t.rewardStatus} = 'pending'`),
+    // History filters "fake" and "pending reward".
+    index('member_joins_guild_fake_joined_idx')
+      .on(t.guildId, t.joinedAt.desc(), t.id.desc())
+      .where(sql`${t.fake}`),
+    index('member_joins_guild_reward_pending_joined_idx')
+      .on(t.guildId, t.joinedAt.desc(), t.id.desc())
+      .where(sql`${t.rewardStatus} = 'pending'`),
     check('member_joins_outcome', inList(t.outcome, JOIN_OUTCOMES)),
+    check(
+      'member_joins_reward_status',
+      sql`${t.rewardStatus} is null or ${inList(t.rewardStatus, REWARD_STATUSES)}`,
+    ),
   ],
 );
 
@@ -298,9 +361,13 @@ export const memberXp = pgTable(
 );
 
 /**
- * Per-inviter counters behind the leaderboard, recomputed from `member_joins` whenever one of the
- * inviter's joins changes, so the leaderboard is an index range scan even with millions of joins.
- * `invites` = members whose current membership is attributed to the inviter (distinct, still present).
+ * Per-inviter counters behind the leaderboard, recomputed from `member_joins` (and `invite_bonus`)
+ * in the transaction of every change to one of the inviter's joins, so the leaderboard is an index
+ * range scan even with millions of joins; `rebuildInviterStats` rebuilds them from the records.
+ * `regular` = members still present whose join is attributed to the inviter and not waiting for its
+ * reward; `fake` = those of them flagged fake; `pending` = present members waiting for the reward;
+ * `leaves` = attributed joins that ended ("left"); `bonus` = the sum of invite_bonus;
+ * `invites` = the total, regular + bonus − fake (what ranks and what `{count}` shows).
  */
 export const inviterStats = pgTable(
   'inviter_stats',
@@ -310,7 +377,11 @@ export const inviterStats = pgTable(
       .references(() => guilds.id, { onDelete: 'cascade' }),
     inviterId: snowflake('inviter_id').notNull(),
     invites: integer('invites').notNull().default(0),
+    regular: integer('regular').notNull().default(0),
     leaves: integer('leaves').notNull().default(0),
+    fake: integer('fake').notNull().default(0),
+    bonus: integer('bonus').notNull().default(0),
+    pending: integer('pending').notNull().default(0),
     joins: integer('joins').notNull().default(0),
     updatedAt: updatedAt(),
   },
@@ -318,6 +389,26 @@ export const inviterStats = pgTable(
     primaryKey({ columns: [t.guildId, t.inviterId] }),
     index('inviter_stats_rank_idx').on(t.guildId, t.invites.desc(), t.inviterId),
   ],
+);
+
+/**
+ * Bonus invites an admin gave (or took, negative) an inviter; summed into inviter_stats.bonus.
+ * Only stored for now: the competition features add the actions that write it.
+ */
+export const inviteBonus = pgTable(
+  'invite_bonus',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    inviterId: snowflake('inviter_id').notNull(),
+    amount: integer('amount').notNull(),
+    reason: text('reason'),
+    createdBy: snowflake('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('invite_bonus_guild_inviter_idx').on(t.guildId, t.inviterId)],
 );
 
 /** Messages to send after the transaction that decided them commits (log channel posts and inviter DMs). */
@@ -407,6 +498,7 @@ export const AUDIT_ACTIONS = [
   'code.exclude',
   'code.include',
   'join.resolve',
+  'join.clear_fake',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -19,6 +19,7 @@ import type { GuildRegistry } from './guilds/registry';
 import { Lifecycle, type StopContext } from './ops/lifecycle';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { withDefaults, type GatewayOptions, type GatewayTestHooks } from './options';
+import { RewardTimer } from './persist/reward-timer';
 import { UserDirectory } from './persist/user-directory';
 
 export type RunningGateway = {
@@ -30,6 +31,8 @@ export type RunningGateway = {
   ready: () => boolean;
   /** Waits until every guild's writes and the outbox are idle (tests). */
   settled: () => Promise<void>;
+  /** Releases the rewards due now at once (tests; the timer does it every rewardPollMs). */
+  releaseDueRewards: () => Promise<number>;
   stop: (context?: StopContext) => Promise<void>;
 };
 
@@ -73,6 +76,15 @@ export async function startGateway(
   life.every(1000, 'store gateway sessions', () => sessions.flush());
   life.every(1000, 'store user names', () => users.flush());
   life.every(10_000, 'forget old decisions, report timing', () => registry.sweep());
+  const rewards = new RewardTimer({
+    db: db.db,
+    log,
+    ...plan,
+    now: hooks.rewardClock ?? Date.now,
+  });
+  life.every(options.rewardPollMs, 'release due invite rewards', () => rewards.tick());
+  // Rewards that fell due while the gateway was down are released now, not a poll later.
+  rewards.tick().catch((err: unknown) => log.warn({ err }, 'could not release due invite rewards'));
   outbox.start();
   life.onStop('close the gateway connections', (context) => shards.destroy(context));
   life.onStop("finish the guilds' writes", () => registry.stopAll());
@@ -96,6 +108,7 @@ export async function startGateway(
       await registry.idle();
       await outbox.drained();
     },
+    releaseDueRewards: () => rewards.tick(),
     stop: (context = { resumable: true }) => life.stop(context),
   };
 }

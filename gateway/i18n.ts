@@ -19,13 +19,19 @@ const de = {
   overviewTemporary: ' · temporär',
   overviewMore: '… und {n} weitere',
   overviewFooter: 'Stand der letzten Abfrage bei Discord',
+  overviewStats:
+    '**{total}** {invitesWord} insgesamt · {regular} regulär · {left} verlassen · {fake} Fake · {bonus} Bonus',
+  overviewStatsPending: ' · {pending} warten noch auf die Belohnung',
+  overviewNoLinks: 'Du hast gerade keine aktiven Einladungslinks.',
   notReady:
     'Die Einladungen dieses Servers werden gerade geladen. Versuch es in ein paar Sekunden noch einmal.',
   guildOnly: 'Dieser Befehl funktioniert nur in einem Server.',
   leaderboardTitle: 'Rangliste: wer die meisten Mitglieder eingeladen hat',
   leaderboardEmpty: 'Noch hat niemand jemanden eingeladen. Sei die erste Person!',
-  leaderboardLine: '**{rank}.** {user} — {invites} {invitesWord} ({leaves} verlassen, {xp} XP)',
-  leaderboardYou: 'Dein Platz: **{rank}.** — {invites} {invitesWord} ({leaves} verlassen, {xp} XP)',
+  leaderboardLine:
+    '**{rank}.** {user} — {invites} {invitesWord} ({regular} regulär, {leaves} verlassen, {fake} Fake, {bonus} Bonus, {xp} XP)',
+  leaderboardYou:
+    'Dein Platz: **{rank}.** — {invites} {invitesWord} ({regular} regulär, {leaves} verlassen, {fake} Fake, {bonus} Bonus, {xp} XP)',
   leaderboardYouNone: 'Du hast noch niemanden eingeladen, der noch im Server ist.',
   inviteOne: 'Einladung',
   inviteMany: 'Einladungen',
@@ -52,12 +58,18 @@ const en: Record<TextKey, string> = {
   overviewTemporary: ' · temporary',
   overviewMore: '… and {n} more',
   overviewFooter: 'As of the last check with Discord',
+  overviewStats:
+    '**{total}** {invitesWord} in total · {regular} regular · {left} left · {fake} fake · {bonus} bonus',
+  overviewStatsPending: ' · {pending} still waiting for the reward',
+  overviewNoLinks: 'You have no active invite links right now.',
   notReady: "This server's invites are being loaded. Try again in a few seconds.",
   guildOnly: 'This command only works in a server.',
   leaderboardTitle: 'Leaderboard: who invited the most members',
   leaderboardEmpty: 'Nobody has invited anyone yet. Be the first!',
-  leaderboardLine: '**{rank}.** {user} — {invites} {invitesWord} ({leaves} left, {xp} XP)',
-  leaderboardYou: 'Your rank: **{rank}.** — {invites} {invitesWord} ({leaves} left, {xp} XP)',
+  leaderboardLine:
+    '**{rank}.** {user} — {invites} {invitesWord} ({regular} regular, {leaves} left, {fake} fake, {bonus} bonus, {xp} XP)',
+  leaderboardYou:
+    'Your rank: **{rank}.** — {invites} {invitesWord} ({regular} regular, {leaves} left, {fake} fake, {bonus} bonus, {xp} XP)',
   leaderboardYouNone: 'You have not invited anyone who is still in the server.',
   inviteOne: 'invite',
   inviteMany: 'invites',

@@ -40,6 +40,8 @@ export type OptionalGatewayOptions = {
   /** A message claimed by a sender that died is retried after this long. */
   outboxLeaseSeconds: number;
   outboxPollMs: number;
+  /** How often due rewards (minimum stay) are looked for. */
+  rewardPollMs: number;
   /** Defer a command's reply when its answer takes longer than this. */
   commandDeferAfterMs: number;
   /** Invite fetches running at once across all guilds. */
@@ -67,6 +69,7 @@ export const DefaultGatewayOptions: OptionalGatewayOptions = {
   downtimeRetryDelaysMs: [5000, 15_000, 60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000],
   outboxLeaseSeconds: 60,
   outboxPollMs: 2000,
+  rewardPollMs: 30_000,
   commandDeferAfterMs: 1000,
   fetchConcurrency: 8,
   attribution: DEFAULT_ATTRIBUTION_CONFIG,
@@ -93,4 +96,6 @@ export type GatewayTestHooks = {
   handlers?: EventHandlers;
   /** Replace the commands' database queries (e.g. by slow ones). */
   commandQueries?: CommandQueries;
+  /** The clock the reward timer compares due times with (a fake one moves days in a test). */
+  rewardClock?: () => number;
 };

@@ -9,7 +9,16 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
-import { inviterStats, memberJoins, users, type JoinCandidate, type JoinOutcome } from '../schema';
+import {
+  FAKE_FLAGS,
+  inviterStats,
+  memberJoins,
+  users,
+  type FakeFlag,
+  type JoinCandidate,
+  type JoinOutcome,
+  type RewardStatus,
+} from '../schema';
 
 /** What the history can be filtered by: a stored outcome, or "left" (the member left again). */
 export const HISTORY_OUTCOMES = [
@@ -25,8 +34,13 @@ export const HISTORY_OUTCOMES = [
 ] as const;
 export type HistoryOutcome = (typeof HISTORY_OUTCOMES)[number];
 
+/** Fair-play filters: joins counted as fake, rewards still waiting, or one fake-account flag. */
+export const HISTORY_FLAGS = ['fake', 'reward_pending', ...FAKE_FLAGS] as const;
+export type HistoryFlag = (typeof HISTORY_FLAGS)[number];
+
 export type HistoryFilter = {
   outcome?: HistoryOutcome | null;
+  flag?: HistoryFlag | null;
   code?: string | null;
   /** Joins attributed to any of these inviters (an empty list matches nothing). */
   inviterIds?: readonly string[] | null;
@@ -63,6 +77,10 @@ export type HistoryRow = {
   leftAt: Date | null;
   resolvedBy: string | null;
   resolvedAt: Date | null;
+  fake: boolean;
+  fakeFlags: FakeFlag[];
+  rewardStatus: RewardStatus | null;
+  rewardDueAt: Date | null;
   cursor: string;
 };
 
@@ -84,6 +102,10 @@ type RawRow = {
   left_at: Date | string | null;
   resolved_by: string | bigint | null;
   resolved_at: Date | string | null;
+  fake: boolean;
+  fake_flags: FakeFlag[] | string;
+  reward_status: RewardStatus | null;
+  reward_due_at: Date | string | null;
 };
 
 const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
@@ -109,6 +131,10 @@ function mapRow(r: RawRow): HistoryRow {
     leftAt: toDateOrNull(r.left_at),
     resolvedBy: idOrNull(r.resolved_by),
     resolvedAt: toDateOrNull(r.resolved_at),
+    fake: r.fake,
+    fakeFlags: typeof r.fake_flags === 'string' ? JSON.parse(r.fake_flags) : r.fake_flags,
+    rewardStatus: r.reward_status,
+    rewardDueAt: toDateOrNull(r.reward_due_at),
     cursor: encodeCursor({ micros: BigInt(r.joined_micros), id }),
   };
 }
@@ -118,6 +144,9 @@ function conditions(guildId: string, filter: HistoryFilter): SQL {
   const parts: SQL[] = [sql`j.guild_id = ${guildId}`];
   if (filter.outcome === 'left') parts.push(sql`j.left_at is not null`);
   else if (filter.outcome) parts.push(sql`j.outcome = ${filter.outcome}`);
+  if (filter.flag === 'fake') parts.push(sql`j.fake`);
+  else if (filter.flag === 'reward_pending') parts.push(sql`j.reward_status = 'pending'`);
+  else if (filter.flag) parts.push(sql`j.fake_flags @> ${JSON.stringify([filter.flag])}::jsonb`);
   if (filter.code) parts.push(sql`j.code = ${filter.code}`);
   if (filter.inviterIds) {
     if (filter.inviterIds.length === 0) parts.push(sql`false`);
@@ -140,7 +169,7 @@ const cursorTime = (c: HistoryCursor) =>
 const selectColumns = sql`j.id, j.member_id, j.member_bot,
   j.joined_at, (extract(epoch from j.joined_at) * 1000000)::bigint as joined_micros, j.outcome,
   j.reason, j.code, j.inviter_id, j.candidates, j.excluded, j.xp_awarded, j.left_at,
-  j.resolved_by, j.resolved_at,
+  j.resolved_by, j.resolved_at, j.fake, j.fake_flags, j.reward_status, j.reward_due_at,
   coalesce(nullif(m.global_name, ''), m.username) as member_name,
   coalesce(nullif(i.global_name, ''), i.username) as inviter_name`;
 
@@ -302,17 +331,34 @@ export async function joinsPerDay(
   return { codes, days: [...byDay.entries()].map(([day, counts]) => ({ day, counts })) };
 }
 
-/** Joins of the last `days` days by outcome, plus how many of them left again (guild overview). */
+/**
+ * Joins of the last `days` days by outcome, plus how many of them left again, counted as fake, or
+ * still wait for their reward (guild overview).
+ */
 export async function recentJoinSummary(
   db: Db,
   guildId: string,
   options: { days?: number; now?: Date } = {},
-): Promise<{ total: number; left: number; byOutcome: Partial<Record<JoinOutcome, number>> }> {
+): Promise<{
+  total: number;
+  left: number;
+  fake: number;
+  rewardPending: number;
+  byOutcome: Partial<Record<JoinOutcome, number>>;
+}> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - (options.days ?? 7) * 86_400_000);
-  const rows = await queryRows<{ outcome: JoinOutcome; n: number | string; left: number | string }>(
+  const rows = await queryRows<{
+    outcome: JoinOutcome;
+    n: number | string;
+    left: number | string;
+    fake: number | string;
+    pending: number | string;
+  }>(
     db,
-    sql`select j.outcome, count(*)::int as n, count(*) filter (where j.left_at is not null)::int as left
+    sql`select j.outcome, count(*)::int as n, count(*) filter (where j.left_at is not null)::int as left,
+               count(*) filter (where j.fake)::int as fake,
+               count(*) filter (where j.reward_status = 'pending')::int as pending
         from ${memberJoins} j
         where j.guild_id = ${guildId} and j.joined_at >= ${since.toISOString()}::timestamptz
         group by j.outcome`,
@@ -320,12 +366,16 @@ export async function recentJoinSummary(
   const byOutcome: Partial<Record<JoinOutcome, number>> = {};
   let total = 0;
   let left = 0;
+  let fake = 0;
+  let rewardPending = 0;
   for (const r of rows) {
     byOutcome[r.outcome] = Number(r.n);
     total += Number(r.n);
     left += Number(r.left);
+    fake += Number(r.fake);
+    rewardPending += Number(r.pending);
   }
-  return { total, left, byOutcome };
+  return { total, left, fake, rewardPending, byOutcome };
 }
 
 /**

@@ -7,14 +7,25 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { queryRows, type Db } from '../client';
 import {
   guilds,
+  inviteRewards,
   invites,
-  inviterStats,
   memberJoins,
+  memberXp,
+  type FakeFlag,
   type JoinCandidate,
   type JoinOutcome,
+  type RewardStatus,
 } from '../schema';
-import { recomputeInviterStats } from './leaderboard';
+import {
+  assessFake,
+  rewardDueAt,
+  rewardReleasable,
+  rewardWaits,
+  takesBackXp,
+} from '../shared/fair-play';
+import { inviterCounts, recomputeInviterStats, type InviterCounts } from './leaderboard';
 import { awardInviteXp } from './rewards';
+import { DEFAULT_FAIR_PLAY, type FairPlaySettings } from './settings';
 
 export type JoinIdentity = { guildId: string; memberId: string; joinedAt: Date };
 
@@ -32,10 +43,22 @@ export type AppliedDecision = {
   /** False when the join was already decided (a replay): nothing was changed. */
   applied: boolean;
   xpAwarded: number;
-  /** The inviter's invite count after this join, when an inviter is known. */
-  inviterInvites: number | null;
+  /** The inviter's counters after this join, when an inviter is known. */
+  counts: InviterCounts | null;
   /** The member already left again (the leave was recorded before the decision). */
   left: boolean;
+  fakeFlags: FakeFlag[];
+  fake: boolean;
+  rewardStatus: RewardStatus | null;
+};
+
+export type DecisionOptions = {
+  xpPerInvite: number;
+  excluded: boolean;
+  /** The guild's fair-play settings (default: the defaults, as for a guild that never set them). */
+  fairPlay?: FairPlaySettings;
+  /** The deciding process's clock (the reward is released at once when nothing makes it wait). */
+  now?: Date;
 };
 
 /**
@@ -61,7 +84,7 @@ async function closeEarlierJoins(db: Db, join: JoinIdentity): Promise<string[]> 
 /** Records a join as `pending` on receipt, so it survives a crash before it is decided. */
 export async function recordPendingJoin(
   db: Db,
-  join: JoinIdentity & { memberBot: boolean; receivedAt?: Date },
+  join: JoinIdentity & { memberBot: boolean; receivedAt?: Date; hasAvatar?: boolean | null },
 ): Promise<{ joinId: number; outcome: JoinOutcome }> {
   return db.transaction(async (tx) => {
     const inserted = await tx
@@ -90,16 +113,20 @@ export async function recordPendingJoin(
 }
 
 /**
- * Stores a decision and its XP in the caller's transaction. XP goes to the inviter of an exact join
- * when the code is not excluded, the member is not the inviter, and the member never joined through
- * this code before; invite_rewards' key keeps it once-only even under races.
+ * Stores a decision and its XP in the caller's transaction. Fair play decides first: the guild's
+ * enabled fake-account flags are checked (a fake join earns nothing and is counted as fake), then
+ * the reward either waits (minimum stay, required role: `pending`, released by the reward timer or
+ * the role) or is released at once. XP goes to the inviter of an exact join when the code is not
+ * excluded, the member is not the inviter, and the member never joined through this code before;
+ * invite_rewards' key keeps it once-only even under races.
  */
 export async function applyDecision(
   db: Db,
   decision: JoinDecision,
-  options: { xpPerInvite: number; excluded: boolean },
+  options: DecisionOptions,
 ): Promise<AppliedDecision> {
   const { guildId, memberId, joinedAt } = decision;
+  const fairPlay = options.fairPlay ?? DEFAULT_FAIR_PLAY;
   const values = {
     guildId,
     memberId,
@@ -121,10 +148,15 @@ export async function applyDecision(
       set: { ...values, memberBot: sql`excluded.member_bot` },
       setWhere: eq(memberJoins.outcome, 'pending'),
     })
-    .returning({ id: memberJoins.id, leftAt: memberJoins.leftAt });
+    .returning({
+      id: memberJoins.id,
+      leftAt: memberJoins.leftAt,
+      hasAvatar: memberJoins.hasAvatar,
+      roleSeenAt: memberJoins.roleSeenAt,
+    });
   if (!row) {
     const [existing] = await db
-      .select({ id: memberJoins.id, xp: memberJoins.xpAwarded, leftAt: memberJoins.leftAt })
+      .select()
       .from(memberJoins)
       .where(
         and(
@@ -136,51 +168,144 @@ export async function applyDecision(
     return {
       joinId: existing!.id,
       applied: false,
-      xpAwarded: existing!.xp,
-      inviterInvites: null,
+      xpAwarded: existing!.xpAwarded,
+      counts: null,
       left: existing!.leftAt !== null,
+      fakeFlags: existing!.fakeFlags,
+      fake: existing!.fake,
+      rewardStatus: existing!.rewardStatus,
     };
   }
 
   const touched = new Set(await closeEarlierJoins(db, decision));
-  let xpAwarded = 0;
   const { code, inviterId } = decision;
-  if (
-    decision.outcome === 'exact' &&
-    code !== null &&
-    inviterId !== null &&
-    inviterId !== memberId &&
-    !options.excluded &&
-    options.xpPerInvite > 0 &&
-    !(await joinedThroughCodeBefore(db, decision, row.id))
-  ) {
-    const awarded = await awardInviteXp(db, {
-      guildId,
-      code,
-      memberId,
-      inviterId,
-      joinId: row.id,
-      xp: options.xpPerInvite,
-    });
-    if (awarded) {
-      xpAwarded = options.xpPerInvite;
-      await db.update(memberJoins).set({ xpAwarded }).where(eq(memberJoins.id, row.id));
+  const { flags, fake } = decision.memberBot
+    ? { flags: [], fake: false }
+    : assessFake(
+        {
+          memberId,
+          joinedAt,
+          hasAvatar: row.hasAvatar,
+          joinedBefore: await joinedBefore(db, guildId, memberId, row.id, joinedAt),
+          inviterId,
+        },
+        fairPlay,
+      );
+  // The join counts for its inviter (and may earn a reward) only when exact, not fake, not a self-invite.
+  const qualifies =
+    decision.outcome === 'exact' && inviterId !== null && inviterId !== memberId && !fake;
+  let rewardStatus: RewardStatus | null = null;
+  let dueAt: Date | null = null;
+  let xpAwarded = 0;
+  if (qualifies) {
+    const waits = rewardWaits(fairPlay);
+    dueAt = waits ? rewardDueAt(joinedAt, fairPlay) : null;
+    const releasable =
+      !waits ||
+      rewardReleasable(
+        { rewardDueAt: dueAt, roleSeenAt: row.roleSeenAt, leftAt: row.leftAt },
+        fairPlay,
+        options.now ?? new Date(),
+      );
+    if (waits && row.leftAt !== null) rewardStatus = 'forfeited';
+    else if (!releasable) rewardStatus = 'pending';
+    else {
+      rewardStatus = 'released';
+      xpAwarded = await rewardInviter(db, {
+        joinId: row.id,
+        guildId,
+        memberId,
+        joinedAt,
+        code,
+        inviterId,
+        excluded: options.excluded,
+        xpPerInvite: options.xpPerInvite,
+      });
     }
   }
-  let inviterInvites: number | null = null;
+  await db
+    .update(memberJoins)
+    .set({ fakeFlags: flags, fake, rewardStatus, rewardDueAt: dueAt, xpAwarded })
+    .where(eq(memberJoins.id, row.id));
   if (inviterId !== null) touched.add(inviterId);
   for (const id of touched) await recomputeInviterStats(db, guildId, id);
-  if (inviterId !== null) {
-    const [stats] = await db
-      .select({ invites: inviterStats.invites })
-      .from(inviterStats)
-      .where(and(eq(inviterStats.guildId, guildId), eq(inviterStats.inviterId, inviterId)));
-    inviterInvites = stats?.invites ?? 0;
-  }
-  return { joinId: row.id, applied: true, xpAwarded, inviterInvites, left: row.leftAt !== null };
+  const counts = inviterId !== null ? await inviterCounts(db, guildId, inviterId) : null;
+  return {
+    joinId: row.id,
+    applied: true,
+    xpAwarded,
+    counts,
+    left: row.leftAt !== null,
+    fakeFlags: flags,
+    fake,
+    rewardStatus,
+  };
 }
 
-async function joinedThroughCodeBefore(db: Db, join: JoinDecision, joinId: number) {
+/**
+ * Gives the inviter the join's XP if the once-only rules allow it (a code, not excluded, XP on,
+ * never joined through this code before). Returns the XP given (0 when none).
+ */
+export async function rewardInviter(
+  db: Db,
+  join: {
+    joinId: number;
+    guildId: string;
+    memberId: string;
+    joinedAt: Date;
+    code: string | null;
+    inviterId: string;
+    excluded: boolean;
+    xpPerInvite: number;
+  },
+): Promise<number> {
+  if (join.code === null || join.excluded || join.xpPerInvite <= 0) return 0;
+  if (join.inviterId === join.memberId) return 0;
+  const earlier = await joinedThroughCodeBefore(
+    db,
+    { guildId: join.guildId, memberId: join.memberId, joinedAt: join.joinedAt, code: join.code },
+    join.joinId,
+  );
+  if (earlier) return 0;
+  const awarded = await awardInviteXp(db, {
+    guildId: join.guildId,
+    code: join.code,
+    memberId: join.memberId,
+    inviterId: join.inviterId,
+    joinId: join.joinId,
+    xp: join.xpPerInvite,
+  });
+  return awarded ? join.xpPerInvite : 0;
+}
+
+/** The member joined this guild before (the rejoin flag). */
+async function joinedBefore(
+  db: Db,
+  guildId: string,
+  memberId: string,
+  joinId: number,
+  joinedAt: Date,
+): Promise<boolean> {
+  const [earlier] = await db
+    .select({ id: memberJoins.id })
+    .from(memberJoins)
+    .where(
+      and(
+        eq(memberJoins.guildId, guildId),
+        eq(memberJoins.memberId, memberId),
+        ne(memberJoins.id, joinId),
+        lt(memberJoins.joinedAt, joinedAt),
+      ),
+    )
+    .limit(1);
+  return earlier !== undefined;
+}
+
+async function joinedThroughCodeBefore(
+  db: Db,
+  join: Pick<JoinDecision, 'guildId' | 'memberId' | 'joinedAt' | 'code'>,
+  joinId: number,
+) {
   const [earlier] = await db
     .select({ id: memberJoins.id })
     .from(memberJoins)
@@ -197,17 +322,37 @@ async function joinedThroughCodeBefore(db: Db, join: JoinDecision, joinId: numbe
   return earlier !== undefined;
 }
 
-/** GUILD_MEMBER_REMOVE: closes the member's open join. Returns whether one was open. */
+export type RecordedLeave = {
+  joinId: number;
+  memberBot: boolean;
+  inviterId: string | null;
+  /** XP the inviter lost because the member left within the guild's take-back days. */
+  xpTakenBack: number;
+  /** A reward that was still waiting is forfeited. */
+  forfeited: boolean;
+};
+
+/**
+ * GUILD_MEMBER_REMOVE: closes the member's open join (a replayed event finds none and changes
+ * nothing). A reward still waiting is forfeited; a reward paid is taken back when the guild says so
+ * and the member stayed fewer than its days (the invite_rewards row stays revoked, so a rejoin
+ * through the same code never earns again). Returns the closed join, or null when none was open.
+ */
 export async function recordLeave(
   db: Db,
   guildId: string,
   memberId: string,
   at: Date,
-): Promise<boolean> {
+  options: { xpTakeBackDays?: number } = {},
+): Promise<RecordedLeave | null> {
   return db.transaction(async (tx) => {
     const closed = await tx
       .update(memberJoins)
-      .set({ leftAt: at })
+      .set({
+        leftAt: at,
+        rewardStatus: sql`case when ${memberJoins.rewardStatus} = 'pending' then 'forfeited'
+                          else ${memberJoins.rewardStatus} end`,
+      })
       .where(
         and(
           eq(memberJoins.guildId, guildId),
@@ -215,16 +360,53 @@ export async function recordLeave(
           isNull(memberJoins.leftAt),
         ),
       )
-      .returning({ inviterId: memberJoins.inviterId });
+      .returning();
+    if (closed.length === 0) return null;
+    // One open join per member; the latest if a missed leave left several.
+    const join = closed.reduce((a, b) => (a.joinedAt >= b.joinedAt ? a : b));
+    let xpTakenBack = 0;
+    if (takesBackXp(join.joinedAt, at, options.xpTakeBackDays ?? 0)) {
+      xpTakenBack = await revokeReward(tx, guildId, join.id);
+      if (xpTakenBack > 0) {
+        await tx
+          .update(memberJoins)
+          .set({ xpAwarded: 0, rewardStatus: 'forfeited' })
+          .where(eq(memberJoins.id, join.id));
+      }
+    }
     const inviters = new Set(closed.map((r) => r.inviterId).filter((id) => id !== null));
     for (const inviterId of inviters) await recomputeInviterStats(tx, guildId, inviterId);
-    return closed.length > 0;
+    return {
+      joinId: join.id,
+      memberBot: join.memberBot,
+      inviterId: join.inviterId,
+      xpTakenBack,
+      forfeited: closed.some((r) => r.rewardStatus === 'forfeited' && r.xpAwarded === 0),
+    };
   });
+}
+
+/** Takes a join's paid reward back (the row stays, revoked). Returns the XP taken. */
+async function revokeReward(db: Db, guildId: string, joinId: number): Promise<number> {
+  const revoked = await db
+    .update(inviteRewards)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(inviteRewards.joinId, joinId), isNull(inviteRewards.revokedAt)))
+    .returning({ inviterId: inviteRewards.inviterId, xp: inviteRewards.xp });
+  let taken = 0;
+  for (const reward of revoked) {
+    await db
+      .update(memberXp)
+      .set({ xp: sql`${memberXp.xp} - ${reward.xp}`, updatedAt: sql`now()` })
+      .where(and(eq(memberXp.guildId, guildId), eq(memberXp.userId, reward.inviterId)));
+    taken += reward.xp;
+  }
+  return taken;
 }
 
 /** SQL condition: the row's guild lives on one of these shards (`(guild_id >> 22) % shard_count`). */
 export function onShards(
-  column: AnyPgColumn,
+  column: AnyPgColumn | SQL,
   shardCount: number,
   shardIds: readonly number[],
 ): SQL {
@@ -379,11 +561,7 @@ export async function resolveJoin(
       input.inviterId !== join.memberId &&
       !input.excluded &&
       input.xpPerInvite > 0 &&
-      !(await joinedThroughCodeBefore(
-        tx,
-        { ...decision, memberBot: join.memberBot, outcome: 'exact', reason: '', candidates: null },
-        join.id,
-      ))
+      !(await joinedThroughCodeBefore(tx, decision, join.id))
     ) {
       const awarded = await awardInviteXp(tx, {
         guildId: input.guildId,

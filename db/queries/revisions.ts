@@ -9,16 +9,19 @@ import { and, desc, eq, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   inviteRewards,
-  inviterStats,
   joinRevisions,
   memberJoins,
   memberXp,
+  type FakeFlag,
   type JoinCandidate,
   type JoinOutcome,
   type RevisedDecision,
+  type RewardStatus,
 } from '../schema';
-import { recomputeInviterStats } from './leaderboard';
+import { rewardDueAt, rewardReleasable, rewardWaits } from '../shared/fair-play';
+import { inviterCounts, recomputeInviterStats, type InviterCounts } from './leaderboard';
 import { awardInviteXp } from './rewards';
+import { DEFAULT_FAIR_PLAY, type FairPlaySettings } from './settings';
 
 export type RevisionInput = {
   guildId: string;
@@ -41,8 +44,10 @@ export type AppliedRevision = {
   previous: RevisedDecision | null;
   xpChange: number;
   xpAwarded: number;
-  /** The new inviter's invite count, when an inviter is named. */
-  inviterInvites: number | null;
+  /** The new inviter's counters, when an inviter is named. */
+  counts: InviterCounts | null;
+  fakeFlags: FakeFlag[];
+  fake: boolean;
 };
 
 const view = (row: {
@@ -69,7 +74,7 @@ const sameDecision = (a: RevisedDecision, b: RevisedDecision) =>
 export async function applyRevision(
   db: Db,
   revision: RevisionInput,
-  options: { xpPerInvite: number; excluded: boolean },
+  options: { xpPerInvite: number; excluded: boolean; fairPlay?: FairPlaySettings; now?: Date },
 ): Promise<AppliedRevision> {
   const { guildId, memberId, joinedAt, next } = revision;
   const [join] = await db
@@ -83,20 +88,56 @@ export async function applyRevision(
       ),
     )
     .for('update');
-  const none = { applied: false, previous: null, xpChange: 0, xpAwarded: 0, inviterInvites: null };
   if (!join) throw new Error(`revision of a join that is not recorded: ${memberId}`);
+  const none = {
+    applied: false,
+    previous: null,
+    xpChange: 0,
+    xpAwarded: 0,
+    counts: null,
+    fakeFlags: join.fakeFlags,
+    fake: join.fake,
+  };
   const previous = view(join);
   // An admin's resolution stands; a replayed revision changes nothing.
   if (join.resolvedBy !== null || join.outcome === 'pending' || sameDecision(previous, next)) {
     return { ...none, joinId: join.id, xpAwarded: join.xpAwarded };
   }
+  // Fair play: the fake flags describe the member and stay; the reward follows the new decision.
+  // A reward still waiting (or forfeited) keeps its state: the release pays the inviter named then.
+  const fairPlay = options.fairPlay ?? DEFAULT_FAIR_PLAY;
+  const qualifies =
+    next.outcome === 'exact' &&
+    next.inviterId !== null &&
+    next.inviterId !== memberId &&
+    !join.fake;
+  let rewardStatus: RewardStatus | null = qualifies ? join.rewardStatus : null;
+  let dueAt = qualifies ? join.rewardDueAt : null;
+  if (qualifies && rewardStatus === null) {
+    const waits = rewardWaits(fairPlay);
+    dueAt = waits ? rewardDueAt(joinedAt, fairPlay) : null;
+    if (waits && join.leftAt !== null) rewardStatus = 'forfeited';
+    else if (
+      waits &&
+      !rewardReleasable({ ...join, rewardDueAt: dueAt }, fairPlay, options.now ?? new Date())
+    ) {
+      rewardStatus = 'pending';
+    } else rewardStatus = 'released';
+  }
   await db
     .update(memberJoins)
-    .set({ ...next, excluded: options.excluded, revisedAt: sql`now()` })
+    .set({
+      ...next,
+      excluded: options.excluded,
+      rewardStatus,
+      rewardDueAt: dueAt,
+      revisedAt: sql`now()`,
+    })
     .where(eq(memberJoins.id, join.id));
 
   let xpChange = 0;
   const earns =
+    rewardStatus === 'released' &&
     next.outcome === 'exact' &&
     next.code !== null &&
     next.inviterId !== null &&
@@ -153,15 +194,17 @@ export async function applyRevision(
   for (const inviter of new Set([previous.inviterId, next.inviterId])) {
     if (inviter) await recomputeInviterStats(db, guildId, inviter);
   }
-  let inviterInvites: number | null = null;
-  if (next.inviterId) {
-    const [stats] = await db
-      .select({ invites: inviterStats.invites })
-      .from(inviterStats)
-      .where(and(eq(inviterStats.guildId, guildId), eq(inviterStats.inviterId, next.inviterId)));
-    inviterInvites = stats?.invites ?? 0;
-  }
-  return { joinId: join.id, applied: true, previous, xpChange, xpAwarded, inviterInvites };
+  const counts = next.inviterId ? await inviterCounts(db, guildId, next.inviterId) : null;
+  return {
+    joinId: join.id,
+    applied: true,
+    previous,
+    xpChange,
+    xpAwarded,
+    counts,
+    fakeFlags: join.fakeFlags,
+    fake: join.fake,
+  };
 }
 
 /** The once-per-code rule: an earlier join of this member through this code already counted. */

@@ -2,7 +2,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
-import { guildSettings, LOCALES, type Locale } from '../schema';
+import { FAKE_MODES, guildSettings, LOCALES, type FakeMode, type Locale } from '../schema';
+import type { FakeRules, RewardRules } from '../shared/fair-play';
 import {
   DEFAULT_TEMPLATES,
   MAX_TEMPLATE_LENGTH,
@@ -12,8 +13,32 @@ import {
 
 export const DEFAULT_XP_PER_INVITE = 50;
 export const MAX_XP_PER_INVITE = 100_000;
+export const MAX_MIN_STAY_DAYS = 30;
+export const MAX_TAKE_BACK_DAYS = 30;
+export const MAX_ACCOUNT_AGE_DAYS = 365;
 
-export type GuildSettings = {
+/** Fair play as stored: fake-account flags, rewards only for members who stay, leaving. */
+export type FairPlaySettings = FakeRules &
+  RewardRules & {
+    leaveMessage: boolean;
+    /** 0: XP stays when an invited member leaves (as before fair play). */
+    xpTakeBackDays: number;
+  };
+
+export const DEFAULT_FAIR_PLAY: FairPlaySettings = {
+  fakeAccountAge: false,
+  fakeMinAccountAgeDays: 7,
+  fakeNoAvatar: false,
+  fakeRejoin: false,
+  fakeSelfInvite: true,
+  fakeMode: 'any',
+  minStayDays: 0,
+  requiredRoleId: null,
+  leaveMessage: false,
+  xpTakeBackDays: 0,
+};
+
+export type GuildSettings = FairPlaySettings & {
   guildId: string;
   logChannelId: string | null;
   dmInviter: boolean;
@@ -34,8 +59,9 @@ export function defaultSettings(guildId: string, locale: Locale = 'de'): GuildSe
     dmInviter: false,
     xpPerInvite: DEFAULT_XP_PER_INVITE,
     locale,
+    ...DEFAULT_FAIR_PLAY,
     templates: { ...DEFAULT_TEMPLATES[locale] },
-    customTemplates: { log: false, logUndecided: false, dm: false },
+    customTemplates: { log: false, logUndecided: false, dm: false, logFake: false, leave: false },
     updatedAt: null,
     updatedBy: null,
   };
@@ -51,15 +77,29 @@ export async function getGuildSettings(db: Db, guildId: string): Promise<GuildSe
     dmInviter: row.dmInviter,
     xpPerInvite: row.xpPerInvite,
     locale: row.locale,
+    fakeAccountAge: row.fakeAccountAge,
+    fakeMinAccountAgeDays: row.fakeMinAccountAgeDays,
+    fakeNoAvatar: row.fakeNoAvatar,
+    fakeRejoin: row.fakeRejoin,
+    fakeSelfInvite: row.fakeSelfInvite,
+    fakeMode: row.fakeMode,
+    minStayDays: row.minStayDays,
+    requiredRoleId: row.requiredRoleId,
+    leaveMessage: row.leaveMessage,
+    xpTakeBackDays: row.xpTakeBackDays,
     templates: {
       log: row.logTemplate ?? defaults.log,
       logUndecided: row.logTemplateUndecided ?? defaults.logUndecided,
       dm: row.dmTemplate ?? defaults.dm,
+      logFake: row.fakeLogTemplate ?? defaults.logFake,
+      leave: row.leaveTemplate ?? defaults.leave,
     },
     customTemplates: {
       log: row.logTemplate !== null,
       logUndecided: row.logTemplateUndecided !== null,
       dm: row.dmTemplate !== null,
+      logFake: row.fakeLogTemplate !== null,
+      leave: row.leaveTemplate !== null,
     },
     updatedAt: row.updatedAt,
     updatedBy: row.updatedBy,
@@ -82,8 +122,9 @@ function templateSchema(kind: TemplateKind) {
 
 /**
  * A partial settings update. `null` for a template means "back to the locale's default"; `null` for
- * the log channel turns the invite log off. Checks that need Discord (the channel belongs to the
- * guild and is a text channel) are the caller's job.
+ * the log channel turns the invite log off, for the required role "no role needed". Checks that
+ * need Discord (the channel belongs to the guild and is a text channel; the role exists and is
+ * below the bot's) are the caller's job.
  */
 export const settingsPatchSchema = z
   .object({
@@ -94,6 +135,18 @@ export const settingsPatchSchema = z
     logTemplate: templateSchema('log'),
     logTemplateUndecided: templateSchema('logUndecided'),
     dmTemplate: templateSchema('dm'),
+    fakeLogTemplate: templateSchema('logFake'),
+    leaveTemplate: templateSchema('leave'),
+    fakeAccountAge: z.boolean(),
+    fakeMinAccountAgeDays: z.number().int().min(1).max(MAX_ACCOUNT_AGE_DAYS),
+    fakeNoAvatar: z.boolean(),
+    fakeRejoin: z.boolean(),
+    fakeSelfInvite: z.boolean(),
+    fakeMode: z.enum(FAKE_MODES) as z.ZodType<FakeMode>,
+    minStayDays: z.number().int().min(0).max(MAX_MIN_STAY_DAYS),
+    requiredRoleId: snowflakeSchema.nullable(),
+    leaveMessage: z.boolean(),
+    xpTakeBackDays: z.number().int().min(0).max(MAX_TAKE_BACK_DAYS),
   })
   .partial()
   .strict();

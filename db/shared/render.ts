@@ -5,9 +5,10 @@
  * those users: a member called "@everyone", a template with "<@&role>" or a guild name with
  * "@here" pings nobody else.
  */
+import type { InviterCounts } from '../queries/leaderboard';
 import type { GuildSettings } from '../queries/settings';
-import type { JoinCandidate, JoinOutcome, Locale } from '../schema';
-import { correctionText, reasonText } from './texts';
+import type { FakeFlag, JoinCandidate, JoinOutcome, Locale } from '../schema';
+import { correctionText, FAKE_FLAG_LABELS, reasonText, UNKNOWN_INVITER } from './texts';
 import { MAX_MESSAGE_LENGTH, renderTemplate } from './templates';
 
 export type MessageBody = {
@@ -27,9 +28,24 @@ export type RenderInput = {
   inviterId: string | null;
   candidates: JoinCandidate[] | null;
   excluded: boolean;
-  inviterInvites: number | null;
+  /** The inviter's counters after this join ({count} is their total). */
+  counts: InviterCounts | null;
   xpAwarded: number;
+  /** Fake-account flags that applied; `fake` when they made the join fake. */
+  fakeFlags?: readonly FakeFlag[];
+  fake?: boolean;
 };
+
+/** The counter placeholders: {count} (the total), {regular}, {left}, {fake}, {bonus}. */
+function countValues(counts: InviterCounts | null) {
+  return {
+    count: counts?.total ?? 0,
+    regular: counts?.regular ?? 0,
+    left: counts?.left ?? 0,
+    fake: counts?.fake ?? 0,
+    bonus: counts?.bonus ?? 0,
+  };
+}
 
 const mention = (id: string) => `<@${id}>`;
 
@@ -69,11 +85,16 @@ export function renderLogMessage(input: RenderInput): MessageBody | null {
     xp: input.xpAwarded,
   };
   if (input.outcome === 'exact' && input.inviterId !== null) {
-    const content = renderTemplate(settings.templates.log, {
-      ...values,
-      inviter: mention(input.inviterId),
-      count: input.inviterInvites ?? 0,
-    });
+    const flags = (input.fakeFlags ?? []).map((f) => FAKE_FLAG_LABELS[settings.locale][f]);
+    const content = renderTemplate(
+      input.fake ? settings.templates.logFake : settings.templates.log,
+      {
+        ...values,
+        ...countValues(input.counts),
+        inviter: mention(input.inviterId),
+        flags: flags.join(', '),
+      },
+    );
     return body(content, [input.memberId, input.inviterId], settings.locale);
   }
   const sharedInviter = input.outcome === 'ambiguous' ? input.inviterId : null;
@@ -88,20 +109,44 @@ export function renderLogMessage(input: RenderInput): MessageBody | null {
   return body(content, [input.memberId, sharedInviter], settings.locale);
 }
 
-/** The DM to the inviter, or null when DMs are off, the join is not exact, excluded or a self-invite. */
+/** The DM to the inviter, or null when DMs are off, the join is not exact, excluded, fake or a self-invite. */
 export function renderInviterDm(input: RenderInput): MessageBody | null {
   const { settings, inviterId } = input;
   if (!settings.dmInviter || input.excluded || input.outcome !== 'exact') return null;
+  if (input.fake) return null;
   if (inviterId === null || inviterId === input.memberId) return null;
   const content = renderTemplate(settings.templates.dm, {
     member: mention(input.memberId),
     inviter: mention(inviterId),
     guild: freeText(input.guildName),
     code: input.code ?? '',
-    count: input.inviterInvites ?? 0,
+    ...countValues(input.counts),
     xp: input.xpAwarded,
   });
   return body(content, [input.memberId], settings.locale);
+}
+
+export type LeaveInput = {
+  settings: GuildSettings;
+  guildName: string;
+  memberId: string;
+  /** Who the member's join is attributed to (null: unknown). */
+  inviterId: string | null;
+  /** The inviter's counters after the leave. */
+  counts: InviterCounts | null;
+};
+
+/** The leave line for the log channel, or null when leave messages or the log channel are off. */
+export function renderLeaveMessage(input: LeaveInput): MessageBody | null {
+  const { settings } = input;
+  if (!settings.leaveMessage || settings.logChannelId === null) return null;
+  const content = renderTemplate(settings.templates.leave, {
+    member: mention(input.memberId),
+    inviter: input.inviterId ? mention(input.inviterId) : UNKNOWN_INVITER[settings.locale],
+    guild: freeText(input.guildName),
+    ...countValues(input.counts),
+  });
+  return body(content, [input.memberId, input.inviterId], settings.locale);
 }
 
 /**

@@ -5,26 +5,41 @@
  */
 import type { Locale } from '../schema';
 
-export type TemplateKind = 'log' | 'logUndecided' | 'dm';
+export type TemplateKind = 'log' | 'logUndecided' | 'dm' | 'logFake' | 'leave';
 
 export const DEFAULT_TEMPLATES: Record<Locale, Record<TemplateKind, string>> = {
   de: {
     log: '{member} wurde von {inviter} eingeladen. Einladungs-Count: {count}',
     logUndecided: '{member} ist beigetreten; {reason}.',
     dm: '{member} ist {guild} über deinen Einladungscode {code} beigetreten. Einladungs-Count: {count}',
+    logFake:
+      '{member} wurde von {inviter} eingeladen, zählt aber als Fake ({flags}). Einladungs-Count: {count}',
+    leave: '{member} hat den Server verlassen. Eingeladen von {inviter}. Einladungs-Count: {count}',
   },
   en: {
     log: '{member} was invited by {inviter}. Invite count: {count}',
     logUndecided: '{member} joined; {reason}.',
     dm: '{member} joined {guild} through your invite code {code}. Invite count: {count}',
+    logFake:
+      '{member} was invited by {inviter} but counts as fake ({flags}). Invite count: {count}',
+    leave: '{member} left the server. Invited by {inviter}. Invite count: {count}',
   },
 };
 
 /** The placeholders each template understands, for validation and the dashboard's placeholder list. */
+const COUNTS = ['count', 'regular', 'left', 'fake', 'bonus'] as const;
+
+/**
+ * The placeholders each template understands, for validation and the dashboard's placeholder list.
+ * `{count}` is the inviter's total (regular + bonus − fake); `{regular}`, `{left}`, `{fake}` and
+ * `{bonus}` are the counters behind it.
+ */
 export const TEMPLATE_PLACEHOLDERS: Record<TemplateKind, readonly string[]> = {
-  log: ['member', 'inviter', 'count', 'code', 'xp', 'guild'],
+  log: ['member', 'inviter', ...COUNTS, 'code', 'xp', 'guild'],
   logUndecided: ['member', 'reason', 'guild'],
-  dm: ['member', 'inviter', 'count', 'code', 'xp', 'guild'],
+  dm: ['member', 'inviter', ...COUNTS, 'code', 'xp', 'guild'],
+  logFake: ['member', 'inviter', ...COUNTS, 'code', 'flags', 'guild'],
+  leave: ['member', 'inviter', ...COUNTS, 'guild'],
 };
 
 /** Discord's message content limit. */

@@ -3,7 +3,7 @@
  * log lines for undecided joins, /invites wer) and the dashboard (join history). Placeholders:
  * {codes} (candidate codes), {inviter} (a mention), {code}.
  */
-import type { JoinOutcome, Locale } from '../schema';
+import type { FakeFlag, JoinOutcome, Locale } from '../schema';
 
 export const OUTCOME_LABELS: Record<Locale, Record<JoinOutcome, string>> = {
   de: {
@@ -119,3 +119,22 @@ export const CORRECTION_TEXTS: Record<Locale, Record<string, string>> = {
 export function correctionText(locale: Locale, cause: string): string {
   return CORRECTION_TEXTS[locale][cause] ?? CORRECTION_TEXTS[locale].restart!;
 }
+
+/** Fake-account flags as the log line and the dashboard name them. */
+export const FAKE_FLAG_LABELS: Record<Locale, Record<FakeFlag, string>> = {
+  de: {
+    account_age: 'Konto zu neu',
+    no_avatar: 'kein Profilbild',
+    rejoin: 'erneuter Beitritt',
+    self_invite: 'selbst eingeladen',
+  },
+  en: {
+    account_age: 'account too new',
+    no_avatar: 'no avatar',
+    rejoin: 'rejoined',
+    self_invite: 'invited themselves',
+  },
+};
+
+/** Who invited a leaving member when no inviter is known. */
+export const UNKNOWN_INVITER: Record<Locale, string> = { de: 'unbekannt', en: 'unknown' };

@@ -1,12 +1,14 @@
 /** The database reads the commands need; replaceable in tests (e.g. by slow ones). */
 import type { Db } from '../../db/client';
 import { latestJoinOf } from '../../db/queries/joins';
-import { getInviterStanding, getLeaderboard } from '../../db/queries/leaderboard';
+import { getInviterStanding, getLeaderboard, inviterCounts } from '../../db/queries/leaderboard';
 
 export type CommandQueries = {
   leaderboard: (guildId: string) => ReturnType<typeof getLeaderboard>;
   standing: (guildId: string, userId: string) => ReturnType<typeof getInviterStanding>;
   latestJoin: (guildId: string, memberId: string) => ReturnType<typeof latestJoinOf>;
+  /** The caller's counters (regular, left, fake, bonus, pending, total) for /invites uebersicht. */
+  counts: (guildId: string, userId: string) => ReturnType<typeof inviterCounts>;
 };
 
 export function dbCommandQueries(db: Db): CommandQueries {
@@ -14,5 +16,6 @@ export function dbCommandQueries(db: Db): CommandQueries {
     leaderboard: (guildId) => getLeaderboard(db, guildId, { limit: 10 }),
     standing: (guildId, userId) => getInviterStanding(db, guildId, userId),
     latestJoin: (guildId, memberId) => latestJoinOf(db, guildId, memberId),
+    counts: (guildId, userId) => inviterCounts(db, guildId, userId),
   };
 }

@@ -72,10 +72,11 @@ export const inviteDeleteSchema = z.object({
 /** A role was created, changed or deleted (only the guild matters: permissions may have changed). */
 export const roleChangeSchema = z.object({ guild_id: snowflake });
 
-/** A member's roles or nickname changed; only the bot's own changes matter to us. */
+/** A member's roles or nickname changed: the bot's own roles (permissions), a member's (required role). */
 export const memberUpdateSchema = z.object({
   guild_id: snowflake,
   user: z.object({ id: snowflake }),
+  roles: z.array(snowflake).default([]),
 });
 
 const commandOption = z.object({

@@ -7,7 +7,8 @@ import type { API } from '@discordjs/core';
 import type { Db } from '../../db/client';
 import type { Logger } from '../../db/shared/log';
 import { markInviteDeleted, storeCreatedInvite } from '../../db/queries/invites';
-import { recordLeave, recordPendingJoin } from '../../db/queries/joins';
+import { memberRolesChanged } from '../../db/queries/fair-play';
+import { recordPendingJoin } from '../../db/queries/joins';
 import {
   botDecision,
   GuildAttribution,
@@ -20,6 +21,7 @@ import { fetchInvites, fetchRevokedCodes, isForbidden } from '../discord/invites
 import type { SendClock } from '../discord/send-clock';
 import type { Metrics } from '../ops/metrics';
 import { writeGuildOutput } from '../persist/decision-writer';
+import { writeLeave } from '../persist/leave-writer';
 import { retryUntilDone, SerialChain } from '../persist/retry';
 import type { FetchQueue } from './fetch-queue';
 
@@ -122,7 +124,7 @@ export class GuildRunner {
   memberJoined(
     join: PendingJoin,
     bot: boolean,
-    options: { record: boolean; onRecorded?: () => void },
+    options: { record: boolean; onRecorded?: () => void; hasAvatar?: boolean | null },
   ): void {
     if (options.record) {
       this.write('record join', async () => {
@@ -132,6 +134,7 @@ export class GuildRunner {
           joinedAt: new Date(join.joinedAt),
           memberBot: bot,
           receivedAt: new Date(join.receivedAt),
+          hasAvatar: options.hasAvatar ?? null,
         });
         options.onRecorded?.();
       });
@@ -188,7 +191,31 @@ export class GuildRunner {
 
   memberLeft(memberId: string, at: Date, onStored?: () => void): void {
     this.write('record leave', async () => {
-      await recordLeave(this.deps.db, this.guildId, memberId, at);
+      const { leave, messages } = await writeLeave(this.deps.db, this.guildId, memberId, at);
+      if (leave && (leave.xpTakenBack > 0 || leave.forfeited)) {
+        this.deps.log.info(
+          { guildId: this.guildId, memberId, ...leave },
+          'member left: reward forfeited or XP taken back',
+        );
+      }
+      if (messages > 0) this.deps.onMessagesQueued();
+      onStored?.();
+    });
+  }
+
+  /** GUILD_MEMBER_UPDATE: the required role may release a waiting reward (after this guild's earlier writes). */
+  memberRolesChanged(memberId: string, roles: readonly string[], onStored?: () => void): void {
+    this.write('note member roles', async () => {
+      const released = await memberRolesChanged(
+        this.deps.db,
+        this.guildId,
+        memberId,
+        roles,
+        new Date(this.deps.now()),
+      );
+      for (const reward of released) {
+        this.deps.log.info({ ...reward, cause: 'required_role' }, 'invite reward released');
+      }
       onStored?.();
     });
   }

@@ -112,8 +112,13 @@ export const guildHandlers: EventHandlers = {
     guildOf: (member) => member.guild_id,
     unknownGuild: 'ignore',
     handle: (ctx, { data, done }, runner) => {
-      if (data.user.id === ctx.botUserId()) runner.permissionsChanged();
-      done();
+      if (data.user.id === ctx.botUserId()) {
+        runner.permissionsChanged();
+        return done();
+      }
+      // Fair play: the guild's required role may release the member's waiting reward.
+      if (data.roles.length === 0) return done();
+      runner.memberRolesChanged(data.user.id, data.roles, done);
     },
   },
   GUILD_DELETE: {

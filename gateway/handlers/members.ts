@@ -17,6 +17,7 @@ export const memberHandlers: EventHandlers = {
       runner.memberJoined({ key, memberId: user.id, joinedAt, receivedAt }, user.bot === true, {
         record: true,
         onRecorded: done,
+        hasAvatar: user.avatar != null,
       });
     },
   },

@@ -9,7 +9,7 @@ import type { Db } from '../../db/client';
 import { excludedAmong } from '../../db/queries/excluded-codes';
 import { getGuild } from '../../db/queries/guilds';
 import { saveAttributionState, saveBaseline } from '../../db/queries/invites';
-import { applyDecision } from '../../db/queries/joins';
+import { applyDecision, type AppliedDecision } from '../../db/queries/joins';
 import { enqueueMessage, logRowOfJoin, setOutboxBody } from '../../db/queries/outbox';
 import { applyRevision } from '../../db/queries/revisions';
 import { getGuildSettings, type GuildSettings } from '../../db/queries/settings';
@@ -85,7 +85,7 @@ export async function writeGuildOutput(
 function renderInput(
   ctx: Context,
   decision: Decision,
-  applied: { inviterInvites: number | null; xpAwarded: number },
+  applied: Pick<AppliedDecision, 'counts' | 'xpAwarded' | 'fakeFlags' | 'fake'>,
 ): RenderInput {
   return {
     settings: ctx.settings,
@@ -97,8 +97,10 @@ function renderInput(
     inviterId: decision.inviterId,
     candidates: decision.candidates,
     excluded: decision.code !== null && ctx.excluded.has(decision.code),
-    inviterInvites: applied.inviterInvites,
+    counts: applied.counts,
     xpAwarded: applied.xpAwarded,
+    fakeFlags: applied.fakeFlags,
+    fake: applied.fake,
   };
 }
 
@@ -122,7 +124,7 @@ async function writeDecision(
       inviterId: decision.inviterId,
       candidates: candidatesOf(decision),
     },
-    { xpPerInvite: ctx.settings.xpPerInvite, excluded },
+    { xpPerInvite: ctx.settings.xpPerInvite, excluded, fairPlay: ctx.settings },
   );
   let messages = 0;
   if (applied.applied) {
@@ -182,7 +184,7 @@ async function writeRevision(tx: Db, ctx: Context, revision: Revision): Promise<
       },
       cause: revision.cause,
     },
-    { xpPerInvite: ctx.settings.xpPerInvite, excluded },
+    { xpPerInvite: ctx.settings.xpPerInvite, excluded, fairPlay: ctx.settings },
   );
   if (!applied.applied) return null;
   const posted = await logRowOfJoin(tx, applied.joinId);

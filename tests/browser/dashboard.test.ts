@@ -140,7 +140,7 @@ suite('dashboard in a browser', () => {
 
   it('changes every basic setting, previews the templates live and sees them stored', async () => {
     await page.goto(guildPath('/settings'));
-    const channel = page.getByLabel('Log-Kanal');
+    const channel = page.getByLabel('Log-Kanal', { exact: true });
     const options = await channel.locator('option').allTextContents();
     expect(options).toEqual(expect.arrayContaining(['#general', '#invite-log', '#news']));
     expect(options).not.toContain('#Voice');
@@ -165,7 +165,9 @@ suite('dashboard in a browser', () => {
     expect(await page.getByTestId('saved').textContent()).toContain('Gespeichert');
 
     await page.reload();
-    expect(await page.getByLabel('Log-Kanal').inputValue()).toBe(world.logChannel.id);
+    expect(await page.getByLabel('Log-Kanal', { exact: true }).inputValue()).toBe(
+      world.logChannel.id,
+    );
     expect(await page.getByLabel('Einladende per DM benachrichtigen').isChecked()).toBe(true);
     expect(await page.getByLabel('XP pro Einladung').inputValue()).toBe('75');
     expect(await page.getByLabel('Englisch').isChecked()).toBe(true);
@@ -178,6 +180,7 @@ suite('dashboard in a browser', () => {
   it('shows inline errors for invalid input, focuses the first one and saves nothing', async () => {
     await page.getByLabel('XP pro Einladung').fill('viele');
     await page.getByLabel('Log-Nachricht (eindeutiger Beitritt)').fill('Hallo {foo}');
+    await page.getByLabel('Mindestaufenthalt vor der Belohnung (Tage)').fill('31');
     await page.getByRole('button', { name: 'Speichern' }).click();
     await page.getByTestId('form-errors').waitFor();
     const xp = page.getByLabel('XP pro Einladung');
@@ -187,6 +190,7 @@ suite('dashboard in a browser', () => {
       .toBe('field-xpPerInvite');
     expect(await page.locator('#field-xpPerInvite-error').textContent()).toContain('ganze Zahl');
     expect(await page.locator('#field-logTemplate-error').textContent()).toContain('{foo}');
+    expect(await page.locator('#field-minStayDays-error').textContent()).toContain('0 bis 30');
     await shot(page, '04-settings-errors');
     await page.reload();
     expect(await page.getByLabel('XP pro Einladung').inputValue()).toBe('75');
@@ -209,7 +213,9 @@ suite('dashboard in a browser', () => {
       'gehört nicht zu diesem Server',
     );
     await page.reload();
-    expect(await page.getByLabel('Log-Kanal').inputValue()).toBe(world.logChannel.id);
+    expect(await page.getByLabel('Log-Kanal', { exact: true }).inputValue()).toBe(
+      world.logChannel.id,
+    );
   });
 
   it('excludes a current invite code with its toggle and another one by hand', async () => {
@@ -272,7 +278,7 @@ suite('dashboard in a browser', () => {
     expect(csv.startsWith('\uFEFF')).toBe(true); // Excel reads UTF-8 with the byte order mark
     const lines = csv.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'joined_at,member_id,member,outcome,outcome_label,reason,code,inviter_id,inviter,excluded,xp,left_at,resolved_by_admin',
+      'joined_at,member_id,member,outcome,outcome_label,reason,code,inviter_id,inviter,excluded,xp,left_at,resolved_by_admin,fake,fake_flags,reward_status,reward_due_at',
     );
     expect(lines).toHaveLength(8);
     expect(lines.slice(1).every((l) => l.includes(world.adminInvite.code))).toBe(true);

@@ -116,6 +116,33 @@ describe('permission doctor', () => {
     expect(hasProblems(checks)).toBe(false);
   });
 
+  it('lists what fair play needs: the required role seen by the bot and below its role', () => {
+    const base = {
+      guildPermissions: all,
+      source: 'discord' as const,
+      logChannel: null,
+    };
+    const role = (requiredRole: Parameters<typeof diagnose>[0]['requiredRole']) =>
+      diagnose({ ...base, requiredRole }).find((c) => c.id === 'required_role');
+    expect(role(null)).toBeUndefined();
+    expect(role({ found: true, name: 'Verified', belowBot: true })).toMatchObject({
+      status: 'ok',
+      roleName: 'Verified',
+    });
+    expect(role({ found: true, name: 'Mods', belowBot: false })?.status).toBe('above');
+    expect(role({ found: false, name: null, belowBot: null })?.status).toBe('gone');
+    expect(role({ found: null, name: null, belowBot: null })?.status).toBe('unknown');
+    expect(
+      hasProblems(diagnose({ ...base, requiredRole: { found: true, name: 'M', belowBot: false } })),
+    ).toBe(true);
+    // No check asks for Manage Roles: the bot never assigns the role.
+    expect(
+      diagnose({ ...base, requiredRole: { found: true, name: 'V', belowBot: true } }).map(
+        (c) => c.id,
+      ),
+    ).not.toContain('manage_roles');
+  });
+
   it('names each missing permission', () => {
     const checks = diagnose({
       guildPermissions: P.ViewChannel,

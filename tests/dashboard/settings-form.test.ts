@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../db/queries/settings';
 import { DEFAULT_TEMPLATES } from '../../db/shared/templates';
@@ -8,6 +9,7 @@ import {
   validateSettings,
   type SettingsFormValues,
 } from '../../dashboard/src/lib/server/settings/form';
+import { roleOptionsFrom } from '../../dashboard/src/lib/server/settings/roles';
 
 const GUILD = '100000000000000001';
 const TEXT = '200000000000000001';
@@ -65,6 +67,18 @@ describe('settings form', () => {
         logTemplate: '{member} via {code}',
         logTemplateUndecided: null,
         dmTemplate: null,
+        fakeLogTemplate: null,
+        leaveTemplate: null,
+        fakeAccountAge: false,
+        fakeMinAccountAgeDays: 7,
+        fakeNoAvatar: false,
+        fakeRejoin: false,
+        fakeSelfInvite: true,
+        fakeMode: 'any',
+        minStayDays: 0,
+        requiredRoleId: null,
+        leaveMessage: false,
+        xpTakeBackDays: 0,
       },
     });
   });
@@ -74,7 +88,7 @@ describe('settings form', () => {
       values({
         logChannelId: '',
         logTemplate: '',
-        reset: { log: true, logUndecided: false, dm: false },
+        reset: { log: true, logUndecided: false, dm: false, logFake: false, leave: false },
       }),
       { channels, current },
     );
@@ -159,5 +173,107 @@ describe('settings form', () => {
       logTemplate: { from: 'default', to: 'custom' },
     });
     expect(DEFAULT_TEMPLATES.de.log).not.toBe('custom {member}');
+  });
+
+  describe('fair play', () => {
+    const VERIFIED = '600000000000000001';
+    const MODS = '600000000000000002';
+    const BOT_ROLE = '600000000000000003';
+    // Positions: Verified 1, bot 2, Mods 3: Mods is above the bot's highest role.
+    const roles = roleOptionsFrom(
+      GUILD,
+      [
+        { id: GUILD, name: '@everyone', position: 0 },
+        { id: VERIFIED, name: 'Verified', position: 1 },
+        { id: BOT_ROLE, name: 'Invite Tracker', position: 2 },
+        { id: MODS, name: 'Mods', position: 3 },
+      ],
+      [BOT_ROLE],
+    );
+
+    it('stores the switches, days, mode and a role below the bot', () => {
+      const result = validateSettings(
+        values({
+          fakeAccountAge: true,
+          fakeMinAccountAgeDays: '14',
+          fakeNoAvatar: true,
+          fakeMode: 'all',
+          minStayDays: '3',
+          requiredRoleId: VERIFIED,
+          leaveMessage: true,
+          xpTakeBackDays: '7',
+        }),
+        { channels, roles, current },
+      );
+      expect(result.ok && result.patch).toMatchObject({
+        fakeAccountAge: true,
+        fakeMinAccountAgeDays: 14,
+        fakeNoAvatar: true,
+        fakeMode: 'all',
+        minStayDays: 3,
+        requiredRoleId: VERIFIED,
+        leaveMessage: true,
+        xpTakeBackDays: 7,
+      });
+    });
+
+    it('rejects a role above the bot, one it cannot see, @everyone and non-ids: nothing saved', () => {
+      const errorFor = (requiredRoleId: string, list: typeof roles | null = roles) => {
+        const result = validateSettings(values({ requiredRoleId }), {
+          channels,
+          roles: list,
+          current,
+        });
+        expect(result.ok).toBe(false);
+        return !result.ok && result.errors.requiredRoleId;
+      };
+      expect(errorFor(MODS)).toEqual({
+        key: 'settings.error.roleAboveBot',
+        params: { role: 'Mods' },
+      });
+      expect(errorFor(BOT_ROLE)).toMatchObject({ key: 'settings.error.roleAboveBot' });
+      expect(errorFor(FOREIGN)).toEqual({ key: 'settings.error.roleNotFound' });
+      expect(errorFor(GUILD)).toEqual({ key: 'settings.error.roleEveryone' });
+      expect(errorFor('verified')).toEqual({ key: 'settings.error.roleInvalid' });
+      // Discord not reachable: a new role cannot be checked, the stored one stays allowed.
+      expect(errorFor(VERIFIED, null)).toEqual({ key: 'settings.error.rolesUnavailable' });
+      const kept = validateSettings(values({ requiredRoleId: VERIFIED }), {
+        channels,
+        roles: null,
+        current: { ...current, requiredRoleId: VERIFIED },
+      });
+      expect(kept.ok && kept.patch.requiredRoleId).toBe(VERIFIED);
+    });
+
+    it('accepts exactly the days in range (any input, fast-check)', () => {
+      const fields = [
+        ['minStayDays', 0, 30],
+        ['xpTakeBackDays', 0, 30],
+        ['fakeMinAccountAgeDays', 1, 365],
+      ] as const;
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...fields),
+          fc.oneof(fc.integer({ min: -50, max: 500 }).map(String), fc.string({ maxLength: 5 })),
+          ([name, min, max], input) => {
+            const result = validateSettings(values({ [name]: input }), { channels, current });
+            const valid = /^\d{1,3}$/.test(input) && Number(input) >= min && Number(input) <= max;
+            expect(result.ok).toBe(valid);
+            if (result.ok) expect(result.patch[name]).toBe(Number(input));
+            else
+              expect(result.errors[name]).toEqual({
+                key: 'settings.error.daysRange',
+                params: { min, max },
+              });
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+
+    it('rejects an unknown fake mode', () => {
+      const result = validateSettings(values({ fakeMode: 'some' }), { channels, current });
+      expect(!result.ok && result.errors.fakeMode).toEqual({ key: 'settings.error.fakeMode' });
+    });
   });
 });

@@ -72,7 +72,7 @@ describe.each(dbKinds)('join records on %s', (kind) => {
     expect(first).toMatchObject({
       applied: true,
       xpAwarded: 50,
-      inviterInvites: expect.any(Number),
+      counts: expect.objectContaining({ total: expect.any(Number) }),
     });
     const replay = await decide(member, joinedAt, {
       outcome: 'unknown',
@@ -105,9 +105,9 @@ describe.each(dbKinds)('join records on %s', (kind) => {
     const rows = await handle.db.select().from(memberJoins).where(eq(memberJoins.memberId, member));
     expect(rows.filter((r) => r.leftAt === null)).toHaveLength(1);
     expect((await getInviterStanding(handle.db, GUILD, INVITER))!.invites).toBe(invitesBefore);
-    expect(await recordLeave(handle.db, GUILD, member, at())).toBe(true);
+    expect(await recordLeave(handle.db, GUILD, member, at())).not.toBeNull();
     expect((await getInviterStanding(handle.db, GUILD, INVITER))!.invites).toBe(invitesBefore - 1);
-    expect(await recordLeave(handle.db, GUILD, member, at())).toBe(false);
+    expect(await recordLeave(handle.db, GUILD, member, at())).toBeNull();
   });
 
   it('lets an admin resolve an ambiguous join once, with XP by the same rule', async () => {

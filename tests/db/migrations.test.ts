@@ -14,6 +14,7 @@ const EXPECTED_TABLES = [
   'gateway_sessions',
   'guild_settings',
   'guilds',
+  'invite_bonus',
   'invite_rewards',
   'inviter_stats',
   'invites',

@@ -14,6 +14,8 @@ describe('bot messages', () => {
       log: '{member} kam zu {guild} über {code} von {inviter}',
       logUndecided: '{member} kam zu {guild}; {reason}.',
       dm: '{member} ist {guild} beigetreten',
+      logFake: '{member} kam zu {guild}, Fake ({flags})',
+      leave: '{member} hat {guild} verlassen',
     },
   };
   const input: RenderInput = {
@@ -27,7 +29,7 @@ describe('bot messages', () => {
     inviterId: '400000000000000001',
     candidates: null,
     excluded: false,
-    inviterInvites: 3,
+    counts: { total: 3, regular: 4, left: 1, fake: 1, bonus: 0, pending: 0 },
     xpAwarded: 50,
   };
 

@@ -31,7 +31,13 @@ describe.each(dbKinds)('guild settings on %s', (kind) => {
       dmInviter: false,
       xpPerInvite: 50,
       locale: 'de',
-      customTemplates: { log: false, logUndecided: false, dm: false },
+      customTemplates: {
+        log: false,
+        logUndecided: false,
+        dm: false,
+        logFake: false,
+        leave: false,
+      },
     });
     expect(settings.templates.log).toBe(
       '{member} wurde von {inviter} eingeladen. Einladungs-Count: {count}',
@@ -67,7 +73,13 @@ describe.each(dbKinds)('guild settings on %s', (kind) => {
     const en = await updateGuildSettings(handle.db, id, { locale: 'en' }, ADMIN);
     expect(en.templates.log).toBe(DEFAULT_TEMPLATES.en.log);
     expect(en.templates.dm).toBe('Danke {inviter}! {member} ist da.');
-    expect(en.customTemplates).toEqual({ log: false, logUndecided: false, dm: true });
+    expect(en.customTemplates).toEqual({
+      log: false,
+      logUndecided: false,
+      dm: true,
+      logFake: false,
+      leave: false,
+    });
     const reset = await updateGuildSettings(handle.db, id, { dmTemplate: null }, ADMIN);
     expect(reset.templates.dm).toBe(DEFAULT_TEMPLATES.en.dm);
   });

@@ -122,9 +122,13 @@ describe('/invites commands', () => {
     const data = response.data as { flags?: number; embeds: { description: string }[] };
     expect(data.flags ?? 0).toBe(0);
     const lines = data.embeds[0]!.description.split('\n');
-    expect(lines[0]).toBe(`**1.** <@${inviters[0]}> — 13 Einladungen (0 verlassen, 650 XP)`);
+    expect(lines[0]).toBe(
+      `**1.** <@${inviters[0]}> — 13 Einladungen (13 regulär, 0 verlassen, 0 Fake, 0 Bonus, 650 XP)`,
+    );
     expect(lines[9]).toMatch(new RegExp(`^\\*\\*10\\.\\*\\* <@${inviters[9]}> — 4 Einladungen`));
-    expect(lines.at(-1)).toBe('Dein Platz: **13.** — 1 Einladung (0 verlassen, 50 XP)');
+    expect(lines.at(-1)).toBe(
+      'Dein Platz: **13.** — 1 Einladung (1 regulär, 0 verlassen, 0 Fake, 0 Bonus, 50 XP)',
+    );
   });
 
   it('answers in the user’s language, else the server’s', async () => {
@@ -190,6 +194,7 @@ describe('/invites commands', () => {
           leaderboard: async (g) => (await delay(), real.queries!.leaderboard(g)),
           standing: async (g, u) => (await delay(), real.queries!.standing(g, u)),
           latestJoin: async (g, m) => (await delay(), real.queries!.latestJoin(g, m)),
+          counts: async (g, u) => (await delay(), real.queries!.counts(g, u)),
         },
       },
     });
@@ -214,6 +219,7 @@ describe('/invites commands', () => {
           leaderboard: () => Promise.reject(new Error('db down')),
           standing: () => Promise.reject(new Error('db down')),
           latestJoin: () => Promise.reject(new Error('db down')),
+          counts: () => Promise.reject(new Error('db down')),
         },
       },
     });

@@ -23,9 +23,16 @@ export function simulatorGateway(
     HEALTH_PORT: '0',
     HEALTH_HOST: '127.0.0.1',
   });
-  const { fastIdentify = true, rest, handlers, commandQueries, ...options } = overrides;
+  const {
+    fastIdentify = true,
+    rest,
+    handlers,
+    commandQueries,
+    rewardClock,
+    ...options
+  } = overrides;
   return [
     { ...gateway, db, log: pino({ level: 'silent' }), ...options },
-    { fastIdentify, rest, handlers, commandQueries },
+    { fastIdentify, rest, handlers, commandQueries, rewardClock },
   ];
 }

@@ -108,6 +108,7 @@ export class Core {
       bot: true,
       dmsClosed: false,
       locale: 'en-US',
+      avatar: null,
     };
     this.world.users.set(this.botUser.id, this.botUser);
     this.token = options.token ?? this.ids.botToken(this.botUser.id);

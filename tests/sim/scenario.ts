@@ -37,6 +37,7 @@ export type CreateUserOptions = {
   dmsClosed?: boolean;
   locale?: string;
   id?: string;
+  avatar?: string | null;
 };
 
 export function createUser(core: Core, o: CreateUserOptions = {}): UserRec {
@@ -51,6 +52,7 @@ export function createUser(core: Core, o: CreateUserOptions = {}): UserRec {
     bot: o.bot ?? false,
     dmsClosed: o.dmsClosed ?? false,
     locale: o.locale ?? 'en-US',
+    avatar: o.avatar ?? null,
   };
   core.world.users.set(id, user);
   return user;

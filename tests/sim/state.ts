@@ -15,6 +15,8 @@ export type UserRec = {
   bot: boolean;
   dmsClosed: boolean;
   locale: string;
+  /** Avatar hash (null: the default avatar). */
+  avatar: string | null;
 };
 
 export type RoleRec = {

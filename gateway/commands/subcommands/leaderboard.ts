@@ -24,7 +24,10 @@ export const leaderboard: Subcommand = {
   },
 };
 
-type Standing = Pick<LeaderboardRow, 'rank' | 'invites' | 'leaves' | 'xp'>;
+type Standing = Pick<
+  LeaderboardRow,
+  'rank' | 'invites' | 'regular' | 'leaves' | 'fake' | 'bonus' | 'xp'
+>;
 
 export function renderLeaderboard(
   locale: Locale,
@@ -39,7 +42,10 @@ export function renderLeaderboard(
       user: `<@${row.inviterId}>`,
       invites: row.invites,
       invitesWord: word(row.invites),
+      regular: row.regular,
       leaves: row.leaves,
+      fake: row.fake,
+      bonus: row.bonus,
       xp: row.xp,
     }),
   );
@@ -53,7 +59,10 @@ export function renderLeaderboard(
             rank: standing.rank,
             invites: standing.invites,
             invitesWord: word(standing.invites),
+            regular: standing.regular,
             leaves: standing.leaves,
+            fake: standing.fake,
+            bonus: standing.bonus,
             xp: standing.xp,
           })
         : text(locale, 'leaderboardYouNone'),

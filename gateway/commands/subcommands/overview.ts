@@ -1,8 +1,10 @@
 /**
- * /invites uebersicht: the caller's active invite links with channel, uses and expiry, answered at once
- * from the in-memory invite snapshot (no REST call per command).
+ * /invites uebersicht: a short line with the caller's counters (one indexed read of inviter_stats),
+ * then their active invite links with channel, uses and expiry from the in-memory invite snapshot
+ * (no REST call per command).
  */
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
+import type { InviterCounts } from '../../../db/queries/leaderboard';
 import type { Locale } from '../../../db/schema';
 import type { InviteRecord } from '../../attribution/types';
 import { discordTime, text } from '../../i18n';
@@ -20,10 +22,11 @@ export const overview: Subcommand = {
     description_localizations: en('Your active invite links with their uses'),
   },
   ephemeral: true,
-  run: ({ registry, guildId, locale, userId, now }) => {
+  run: async ({ registry, queries, guildId, locale, userId, now }) => {
     const runner = registry.get(guildId);
     if (!runner?.state.isPrimed) return plain(locale, 'notReady');
-    return renderOverview(locale, runner.state.invites(now), userId, now);
+    const counts = await queries.counts(guildId, userId);
+    return renderOverview(locale, runner.state.invites(now), userId, now, counts);
   },
 };
 
@@ -32,6 +35,7 @@ export function renderOverview(
   invites: readonly InviteRecord[],
   userId: string,
   now: number,
+  counts: InviterCounts,
 ): ReplyBody {
   const mine = invites
     .filter(
@@ -42,7 +46,13 @@ export function renderOverview(
         (i.maxUses === 0 || i.uses < i.maxUses),
     )
     .sort((a, b) => b.uses - a.uses || a.code.localeCompare(b.code));
-  if (mine.length === 0) return plain(locale, 'overviewEmpty');
+  const counted = Object.values(counts).some((n) => n !== 0);
+  if (mine.length === 0 && !counted) return plain(locale, 'overviewEmpty');
+  const stats =
+    text(locale, 'overviewStats', {
+      ...counts,
+      invitesWord: text(locale, counts.total === 1 ? 'inviteOne' : 'inviteMany'),
+    }) + (counts.pending > 0 ? text(locale, 'overviewStatsPending', counts) : '');
   const lines = mine.slice(0, MAX_LINES).map((invite) =>
     text(locale, 'overviewLine', {
       code: invite.code,
@@ -59,6 +69,8 @@ export function renderOverview(
   );
   if (mine.length > MAX_LINES)
     lines.push(text(locale, 'overviewMore', { n: mine.length - MAX_LINES }));
+  if (mine.length === 0) lines.push(text(locale, 'overviewNoLinks'));
+  lines.unshift(stats, '');
   return {
     embeds: [
       {

@@ -103,6 +103,8 @@ export const de = {
   'settings.field.logTemplate': 'Log-Nachricht (eindeutiger Beitritt)',
   'settings.field.logTemplateUndecided': 'Log-Nachricht (nicht zuordenbarer Beitritt)',
   'settings.field.dmTemplate': 'DM an Einladende',
+  'settings.field.fakeLogTemplate': 'Log-Nachricht (Beitritt als Fake gewertet)',
+  'settings.field.leaveTemplate': 'Log-Nachricht (Mitglied hat den Server verlassen)',
   'settings.logOff': '— Kein Log (aus) —',
   'settings.logChannelHint': 'Text- und Ankündigungskanäle dieses Servers.',
   'settings.channelsUnavailable':
@@ -136,7 +138,12 @@ export const de = {
 
   'placeholder.member': 'das neue Mitglied',
   'placeholder.inviter': 'wer eingeladen hat',
-  'placeholder.count': 'Einladungen der Person',
+  'placeholder.count': 'Gesamtzahl der Einladungen (regulär + Bonus − Fake)',
+  'placeholder.regular': 'eingeladene Mitglieder, die noch da sind',
+  'placeholder.left': 'eingeladene Mitglieder, die wieder gegangen sind',
+  'placeholder.fake': 'als Fake gewertete Mitglieder',
+  'placeholder.bonus': 'Bonus-Einladungen',
+  'placeholder.flags': 'warum der Beitritt als Fake gilt',
   'placeholder.code': 'Einladungscode',
   'placeholder.xp': 'vergebene XP',
   'placeholder.guild': 'Servername',
@@ -265,4 +272,85 @@ export const de = {
   'config.text': 'Diese Einstellungen fehlen oder sind ungültig (Umgebungsvariablen):',
   'db.title': 'Datenbank nicht verfügbar',
   'db.text': 'Die Datenbank ist gerade nicht erreichbar. Bitte versuch es gleich noch einmal.',
+  'settings.section.fairPlay': 'Fair Play',
+  'settings.fairPlayHint':
+    'Damit Zweitkonten niemanden an die Spitze der Rangliste bringen: Fake-Beitritte werden aufgezeichnet und im Log markiert, bringen aber keine XP und zählen nicht zur Gesamtzahl ({count} = regulär + Bonus − Fake). Im Beitrittsverlauf kannst du die Markierung einzelner Beitritte aufheben.',
+  'settings.field.fakeAccountAge': 'Neue Konten als Fake werten',
+  'settings.field.fakeMinAccountAgeDays': 'Mindestalter des Kontos (Tage)',
+  'settings.fakeMinAccountAgeDaysHint':
+    '1 bis {max} Tage, abgelesen aus der Discord-ID. Standard 7: Zweitkonten werden meist kurz vor dem Beitritt angelegt.',
+  'settings.field.fakeNoAvatar': 'Konten ohne Profilbild als Fake werten',
+  'settings.field.fakeRejoin':
+    'Erneute Beitritte als Fake werten (das Mitglied war schon einmal hier)',
+  'settings.field.fakeSelfInvite': 'Selbsteinladungen als Fake werten (bringen ohnehin nie XP)',
+  'settings.field.fakeMode': 'Wann gilt ein Beitritt als Fake?',
+  'settings.fakeMode.any': 'sobald eines der gewählten Merkmale zutrifft',
+  'settings.fakeMode.all': 'erst wenn alle gewählten Merkmale zutreffen',
+  'settings.field.minStayDays': 'Mindestaufenthalt vor der Belohnung (Tage)',
+  'settings.minStayHint':
+    '0 bis {max}; 0 = sofort. Bis dahin steht der Beitritt auf „Belohnung ausstehend“ und zählt noch nicht als regulär; wer vorher geht, bringt keine XP.',
+  'settings.field.requiredRoleId': 'Erforderliche Rolle vor der Belohnung',
+  'settings.requiredRoleNone': 'keine',
+  'settings.requiredRoleHint':
+    'Zum Beispiel „Verifiziert“: sobald das Mitglied die Rolle bekommt, gibt es die XP. Der Bot braucht dafür nicht „Rollen verwalten“, nur den Server-Members-Intent, den er ohnehin hat; die Rolle muss unter seiner höchsten Rolle stehen.',
+  'settings.rolesUnavailable':
+    'Discord war nicht erreichbar, die Rollenliste fehlt: gespeichert werden kann nur „keine“ oder die bisherige Rolle.',
+  'settings.field.leaveMessage': 'Nachricht im Log-Kanal, wenn ein Mitglied den Server verlässt',
+  'settings.field.xpTakeBackDays': 'XP zurücknehmen, wenn das Mitglied innerhalb von … Tagen geht',
+  'settings.xpTakeBackHint':
+    '0 bis {max}; 0 = die XP bleiben (wie bisher). Ein erneuter Beitritt über denselben Code bringt nie noch einmal XP.',
+  'settings.needsTitle': 'Was diese Optionen brauchen',
+  'settings.needs.requiredRole':
+    'Erforderliche Rolle: Rollenänderungen erreichen den Bot über den Server-Members-Intent; die Rolle muss für den Bot sichtbar sein und unter seiner höchsten Rolle stehen. „Rollen verwalten“ ist nicht nötig.',
+  'settings.needs.leaveMessage':
+    'Verlassen-Nachricht: ein Log-Kanal, in dem der Bot schreiben darf.',
+  'settings.needs.minStay':
+    'Mindestaufenthalt: nichts Zusätzliches; die Fälligkeit steht in der Datenbank und überlebt Neustarts.',
+  'settings.error.daysRange': 'Bitte eine ganze Zahl von {min} bis {max} eingeben.',
+  'settings.error.fakeMode': 'Bitte „eines“ oder „alle“ wählen.',
+  'settings.error.roleInvalid': 'Das ist keine gültige Rollen-ID.',
+  'settings.error.roleEveryone': '@everyone hat jedes Mitglied; bitte eine echte Rolle wählen.',
+  'settings.error.roleNotFound':
+    'Diese Rolle gibt es in diesem Server nicht, oder der Bot kann sie nicht sehen.',
+  'settings.error.roleAboveBot':
+    'Die Rolle „{role}“ steht über der höchsten Rolle des Bots. Schiebe die Bot-Rolle in den Servereinstellungen darüber oder wähle eine andere Rolle.',
+  'settings.error.rolesUnavailable':
+    'Discord war nicht erreichbar, die Rolle konnte nicht geprüft werden. Bitte gleich noch einmal versuchen.',
+  'doctor.required_role.ok':
+    'Erforderliche Rolle @{role}: der Bot sieht sie, sie steht unter seiner Rolle.',
+  'doctor.required_role.gone':
+    'Die erforderliche Rolle gibt es nicht mehr: Belohnungen warten, bis du eine andere wählst.',
+  'doctor.required_role.above':
+    'Die erforderliche Rolle @{role} steht über der höchsten Rolle des Bots.',
+  'doctor.required_role.unknown': 'Erforderliche Rolle: unbekannt.',
+  'doctor.required_role.fix_gone':
+    'Wähle in den Basiseinstellungen eine andere Rolle oder „keine“.',
+  'doctor.required_role.fix_above':
+    'Schiebe die Bot-Rolle in den Servereinstellungen über diese Rolle.',
+  'history.filter.flag': 'Fair Play',
+  'history.flag.fake': 'als Fake gewertet',
+  'history.flag.reward_pending': 'Belohnung ausstehend',
+  'history.flag.account_age': 'Konto zu neu',
+  'history.flag.no_avatar': 'kein Profilbild',
+  'history.flag.rejoin': 'erneuter Beitritt',
+  'history.flag.self_invite': 'selbst eingeladen',
+  'history.fakeBadge': 'Fake',
+  'history.rewardPendingBadge': 'Belohnung ausstehend',
+  'history.rewardForfeitedBadge': 'keine Belohnung (zu früh gegangen)',
+  'history.reviewFake': 'Fake prüfen',
+  'history.reviewFakeLabel': 'Fake-Markierung von {member} prüfen',
+  'fake.title': 'Als Fake gewertet',
+  'fake.flags': 'Zutreffende Merkmale: {flags}.',
+  'fake.clearHint':
+    'Hebst du die Markierung auf, zählt der Beitritt als regulär. XP gibt es nach denselben Regeln wie sonst: höchstens einmal pro Code und Mitglied, und erst nach Mindestaufenthalt und Rolle, falls eingestellt.',
+  'fake.clear': 'Fake-Markierung aufheben',
+  'fake.cleared': 'Die Fake-Markierung von Beitritt {id} ist aufgehoben.',
+  'fake.error.notFake': 'Dieser Beitritt ist nicht (mehr) als Fake markiert.',
+  'audit.clearFake': 'Fake-Markierung von Beitritt {join} aufgehoben',
+  'overview.recentFake': 'als Fake gewertet: {n}',
+  'overview.recentRewardPending': 'Belohnung ausstehend: {n}',
+  'leaderboard.regular': 'Regulär',
+  'leaderboard.fake': 'Fake',
+  'leaderboard.bonus': 'Bonus',
+  'leaderboard.pending': 'Ausstehend',
 } as const;

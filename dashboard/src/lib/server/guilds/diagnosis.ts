@@ -5,6 +5,7 @@
  */
 import type { BotApi } from '../discord/bot-api';
 import { basePermissions, channelPermissions, toBits } from '../discord/permissions';
+import { roleOptionsFrom } from '../settings/roles';
 import { diagnose, type DoctorCheck } from './doctor';
 import { log } from '../log';
 
@@ -18,6 +19,7 @@ export async function diagnoseGuild(
   bot: BotApi,
   guild: GuildForDiagnosis,
   logChannelId: string | null,
+  requiredRoleId: string | null = null,
 ): Promise<{ checks: DoctorCheck[]; source: 'discord' | 'stored' | 'none' }> {
   try {
     const [roles, member, channels, botId] = await Promise.all([
@@ -51,8 +53,19 @@ export async function diagnoseGuild(
           : null,
       };
     }
+    let requiredRole = null;
+    if (requiredRoleId) {
+      const role = roleOptionsFrom(guild.id, roles, member.roles).find(
+        (r) => r.id === requiredRoleId,
+      );
+      requiredRole = {
+        found: role !== undefined,
+        name: role?.name ?? null,
+        belowBot: role?.belowBot ?? null,
+      };
+    }
     return {
-      checks: diagnose({ guildPermissions: base, source: 'discord', logChannel }),
+      checks: diagnose({ guildPermissions: base, source: 'discord', logChannel, requiredRole }),
       source: 'discord',
     };
   } catch (error) {
@@ -65,6 +78,7 @@ export async function diagnoseGuild(
         logChannel: logChannelId
           ? { id: logChannelId, found: null, name: null, permissions: null }
           : null,
+        requiredRole: requiredRoleId ? { found: null, name: null, belowBot: null } : null,
       }),
       source: stored === null ? 'none' : 'stored',
     };

@@ -20,16 +20,21 @@ export type DoctorInput = {
     /** The bot's permissions in it; null when unknown. */
     permissions: bigint | null;
   } | null;
+  /** Fair play's required role, when one is set: whether the bot sees it and it is below the bot's. */
+  requiredRole?: { found: boolean | null; name: string | null; belowBot: boolean | null } | null;
 };
 
-export type DoctorCheckId = 'manage_guild' | 'manage_channels' | 'view_audit_log' | 'log_channel';
-export type DoctorStatus = 'ok' | 'missing' | 'unknown' | 'off' | 'gone' | 'no_view' | 'no_send';
+export type DoctorCheckId =
+  'manage_guild' | 'manage_channels' | 'view_audit_log' | 'log_channel' | 'required_role';
+export type DoctorStatus =
+  'ok' | 'missing' | 'unknown' | 'off' | 'gone' | 'no_view' | 'no_send' | 'above';
 export type DoctorCheck = {
   id: DoctorCheckId;
   status: DoctorStatus;
   /** Required checks make the doctor report a problem; the audit-log one is a recommendation. */
   required: boolean;
   channelName?: string | null;
+  roleName?: string | null;
 };
 
 function guildCheck(id: DoctorCheckId, bit: bigint, perms: bigint | null, required: boolean) {
@@ -53,6 +58,20 @@ export function diagnose(input: DoctorInput): DoctorCheck[] {
   else if (!hasPermission(channel.permissions, P.SendMessages)) status = 'no_send';
   else status = 'ok';
   checks.push({ id: 'log_channel', status, required: true, channelName: channel?.name ?? null });
+  // Fair play's required role (only when set): the bot must see it (member updates carry it) and
+  // it must be below the bot's highest role. Manage Roles is not needed: the bot never assigns it.
+  const role = input.requiredRole;
+  if (role) {
+    const roleStatus: DoctorStatus =
+      role.found === null
+        ? 'unknown'
+        : !role.found
+          ? 'gone'
+          : role.belowBot === false
+            ? 'above'
+            : 'ok';
+    checks.push({ id: 'required_role', status: roleStatus, required: true, roleName: role.name });
+  }
   return checks;
 }
 

@@ -14,5 +14,5 @@ export async function historyFilter(
       ? [query.inviter]
       : await findInviterIdsByName(db, guildId, query.inviter.replace(/^@/, ''));
   }
-  return { outcome: query.outcome, code: query.code, inviterIds };
+  return { outcome: query.outcome, flag: query.flag, code: query.code, inviterIds };
 }

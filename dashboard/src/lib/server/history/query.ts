@@ -1,21 +1,25 @@
 /** The join history's filter and page position in the URL (pure): parsing and building links. */
 import {
   decodeCursor,
+  HISTORY_FLAGS,
   HISTORY_OUTCOMES,
   type HistoryCursor,
+  type HistoryFlag,
   type HistoryOutcome,
 } from '$db/queries/history';
 import { INVITE_CODE_PATTERN } from '$db/queries/excluded-codes';
 
 export type HistoryQuery = {
   outcome: HistoryOutcome | null;
+  /** Fair play: fake, reward still waiting, or one fake-account flag. */
+  flag: HistoryFlag | null;
   code: string | null;
   /** As typed: a user id, or a username / display name. */
   inviter: string | null;
   before: HistoryCursor | null;
   after: HistoryCursor | null;
   /** Filter fields that were given but invalid (shown as errors, ignored in the query). */
-  invalid: ('outcome' | 'code' | 'inviter')[];
+  invalid: ('outcome' | 'flag' | 'code' | 'inviter')[];
 };
 
 export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
@@ -25,6 +29,11 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
   if (outcome !== null && !HISTORY_OUTCOMES.includes(outcome)) {
     invalid.push('outcome');
     outcome = null;
+  }
+  let flag = text('flag') as HistoryFlag | null;
+  if (flag !== null && !HISTORY_FLAGS.includes(flag)) {
+    invalid.push('flag');
+    flag = null;
   }
   let code = text('code');
   if (code !== null && !INVITE_CODE_PATTERN.test(code)) {
@@ -38,6 +47,7 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
   }
   return {
     outcome,
+    flag,
     code,
     inviter,
     before: decodeCursor(params.get('before')),
@@ -46,9 +56,9 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
   };
 }
 
-/** `?outcome=…&code=…&inviter=…` plus extra parameters (a cursor), without empty ones. */
+/** `?outcome=…&flag=…&code=…&inviter=…` plus extra parameters (a cursor), without empty ones. */
 export function historySearch(
-  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'>,
+  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'> & { flag?: HistoryFlag | null },
   extra: Record<string, string | null> = {},
 ): string {
   const params = new URLSearchParams();

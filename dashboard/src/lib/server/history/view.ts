@@ -1,5 +1,5 @@
 /** Turns stored joins into what the history page and the CSV show: labels and reason texts. */
-import { OUTCOME_LABELS, reasonText } from '$db/shared/texts';
+import { FAKE_FLAG_LABELS, OUTCOME_LABELS, reasonText } from '$db/shared/texts';
 import type { HistoryRow } from '$db/queries/history';
 import type { Locale } from '$db/schema';
 import { RESOLVABLE_OUTCOMES } from '$db/queries/joins';
@@ -38,6 +38,11 @@ export function joinView(locale: Locale, row: HistoryRow, options: ViewOptions =
     leftAt: row.leftAt?.toISOString() ?? null,
     resolved: row.resolvedAt !== null,
     resolvable: RESOLVABLE_OUTCOMES.includes(row.outcome),
+    fake: row.fake,
+    fakeFlags: row.fakeFlags,
+    fakeFlagLabels: row.fakeFlags.map((f) => FAKE_FLAG_LABELS[locale][f]),
+    rewardStatus: row.rewardStatus,
+    rewardDueAt: row.rewardDueAt?.toISOString() ?? null,
   };
 }
 

@@ -10,7 +10,11 @@ export function leaderboardView(row: LeaderboardRow) {
     inviterId: row.inviterId,
     name: displayName(profile, row.inviterId),
     invites: row.invites,
+    regular: row.regular,
     leaves: row.leaves,
+    fake: row.fake,
+    bonus: row.bonus,
+    pending: row.pending,
     joins: row.joins,
     xp: row.xp,
   };

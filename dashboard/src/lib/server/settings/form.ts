@@ -1,11 +1,15 @@
 /**
  * The "Basiseinstellungen" form (pure): reading the posted fields, validating them (with the
- * guild's channel list for the log channel), and turning them into a settings patch. Errors are
- * message keys with parameters, so the page shows them in the user's language next to the field.
+ * guild's channel list for the log channel and its role list for the required role), and turning
+ * them into a settings patch. Errors are message keys with parameters, so the page shows them in
+ * the user's language next to the field; with any error nothing is saved.
  */
-import { LOCALES, type Locale } from '$db/schema';
+import { FAKE_MODES, LOCALES, type FakeMode, type Locale } from '$db/schema';
 import {
   settingsPatchSchema,
+  MAX_ACCOUNT_AGE_DAYS,
+  MAX_MIN_STAY_DAYS,
+  MAX_TAKE_BACK_DAYS,
   MAX_XP_PER_INVITE,
   type GuildSettings,
   type SettingsPatch,
@@ -22,6 +26,8 @@ export const TEMPLATE_FIELDS = {
   log: 'logTemplate',
   logUndecided: 'logTemplateUndecided',
   dm: 'dmTemplate',
+  logFake: 'fakeLogTemplate',
+  leave: 'leaveTemplate',
 } as const satisfies Record<TemplateKind, keyof SettingsPatch>;
 
 export type SettingsField =
@@ -31,7 +37,24 @@ export type SettingsField =
   | 'locale'
   | 'logTemplate'
   | 'logTemplateUndecided'
-  | 'dmTemplate';
+  | 'dmTemplate'
+  | 'fakeLogTemplate'
+  | 'leaveTemplate'
+  | 'fakeMinAccountAgeDays'
+  | 'fakeMode'
+  | 'minStayDays'
+  | 'requiredRoleId'
+  | 'xpTakeBackDays';
+
+/** The fair-play switches (checkboxes). */
+const FAIR_PLAY_SWITCHES = [
+  'fakeAccountAge',
+  'fakeNoAvatar',
+  'fakeRejoin',
+  'fakeSelfInvite',
+  'leaveMessage',
+] as const;
+type FairPlaySwitch = (typeof FAIR_PLAY_SWITCHES)[number];
 
 export type FieldError = { key: MessageKey; params?: Record<string, string | number> };
 export type FieldErrors = Partial<Record<SettingsField, FieldError>>;
@@ -45,7 +68,19 @@ export type SettingsFormValues = {
   logTemplate: string;
   logTemplateUndecided: string;
   dmTemplate: string;
+  fakeLogTemplate: string;
+  leaveTemplate: string;
   reset: Record<TemplateKind, boolean>;
+  fakeAccountAge: boolean;
+  fakeMinAccountAgeDays: string;
+  fakeNoAvatar: boolean;
+  fakeRejoin: boolean;
+  fakeSelfInvite: boolean;
+  fakeMode: string;
+  minStayDays: string;
+  requiredRoleId: string;
+  leaveMessage: boolean;
+  xpTakeBackDays: string;
 };
 
 const str = (form: FormData, name: string) => {
@@ -53,8 +88,21 @@ const str = (form: FormData, name: string) => {
   return typeof value === 'string' ? value : '';
 };
 
+const checked = (form: FormData, name: string) =>
+  form.get(name) === 'on' || form.get(name) === 'true';
+
 export function readSettingsForm(form: FormData): SettingsFormValues {
   return {
+    fakeAccountAge: checked(form, 'fakeAccountAge'),
+    fakeMinAccountAgeDays: str(form, 'fakeMinAccountAgeDays').trim(),
+    fakeNoAvatar: checked(form, 'fakeNoAvatar'),
+    fakeRejoin: checked(form, 'fakeRejoin'),
+    fakeSelfInvite: checked(form, 'fakeSelfInvite'),
+    fakeMode: str(form, 'fakeMode'),
+    minStayDays: str(form, 'minStayDays').trim(),
+    requiredRoleId: str(form, 'requiredRoleId').trim(),
+    leaveMessage: checked(form, 'leaveMessage'),
+    xpTakeBackDays: str(form, 'xpTakeBackDays').trim(),
     logChannelId: str(form, 'logChannelId').trim(),
     dmInviter: form.get('dmInviter') === 'on' || form.get('dmInviter') === 'true',
     xpPerInvite: str(form, 'xpPerInvite').trim(),
@@ -62,10 +110,14 @@ export function readSettingsForm(form: FormData): SettingsFormValues {
     logTemplate: str(form, 'logTemplate').replace(/\r\n/g, '\n'),
     logTemplateUndecided: str(form, 'logTemplateUndecided').replace(/\r\n/g, '\n'),
     dmTemplate: str(form, 'dmTemplate').replace(/\r\n/g, '\n'),
+    fakeLogTemplate: str(form, 'fakeLogTemplate').replace(/\r\n/g, '\n'),
+    leaveTemplate: str(form, 'leaveTemplate').replace(/\r\n/g, '\n'),
     reset: {
       log: form.get('reset_log') === 'on',
       logUndecided: form.get('reset_logUndecided') === 'on',
       dm: form.get('reset_dm') === 'on',
+      logFake: form.get('reset_logFake') === 'on',
+      leave: form.get('reset_leave') === 'on',
     },
   };
 }
@@ -73,6 +125,16 @@ export function readSettingsForm(form: FormData): SettingsFormValues {
 /** The form's initial values from stored settings. */
 export function formValuesFrom(settings: GuildSettings): SettingsFormValues {
   return {
+    fakeAccountAge: settings.fakeAccountAge,
+    fakeMinAccountAgeDays: String(settings.fakeMinAccountAgeDays),
+    fakeNoAvatar: settings.fakeNoAvatar,
+    fakeRejoin: settings.fakeRejoin,
+    fakeSelfInvite: settings.fakeSelfInvite,
+    fakeMode: settings.fakeMode,
+    minStayDays: String(settings.minStayDays),
+    requiredRoleId: settings.requiredRoleId ?? '',
+    leaveMessage: settings.leaveMessage,
+    xpTakeBackDays: String(settings.xpTakeBackDays),
     logChannelId: settings.logChannelId ?? '',
     dmInviter: settings.dmInviter,
     xpPerInvite: String(settings.xpPerInvite),
@@ -80,23 +142,91 @@ export function formValuesFrom(settings: GuildSettings): SettingsFormValues {
     logTemplate: settings.templates.log,
     logTemplateUndecided: settings.templates.logUndecided,
     dmTemplate: settings.templates.dm,
-    reset: { log: false, logUndecided: false, dm: false },
+    fakeLogTemplate: settings.templates.logFake,
+    leaveTemplate: settings.templates.leave,
+    reset: { log: false, logUndecided: false, dm: false, logFake: false, leave: false },
   };
 }
 
 export type ChannelOption = { id: string; name: string; type: number };
 
+/** A role of the guild as the bot sees it; `belowBot`: under the bot's highest role. */
+export type RoleOption = { id: string; name: string; belowBot: boolean };
+
 export type ValidationResult =
   { ok: true; patch: SettingsPatch } | { ok: false; errors: FieldErrors };
+
+/** A whole number of days in [min, max], or the error to show. */
+function days(value: string, min: number, max: number): number | FieldError {
+  if (!/^\d{1,3}$/.test(value) || Number(value) < min || Number(value) > max) {
+    return { key: 'settings.error.daysRange', params: { min, max } };
+  }
+  return Number(value);
+}
+
+/**
+ * The required role: none, or a role of this guild that the bot sees (it is in the bot's role
+ * list), that is not @everyone, and that sits below the bot's highest role. Without a role list
+ * (Discord not reachable) only "none" or the role already stored is accepted.
+ */
+function requiredRole(
+  value: string,
+  context: { roles: readonly RoleOption[] | null; current: GuildSettings },
+): string | null | FieldError {
+  if (value === '') return null;
+  if (!/^\d{17,20}$/.test(value)) return { key: 'settings.error.roleInvalid' };
+  if (value === context.current.guildId) return { key: 'settings.error.roleEveryone' };
+  if (context.roles === null) {
+    return value === context.current.requiredRoleId
+      ? value
+      : { key: 'settings.error.rolesUnavailable' };
+  }
+  const role = context.roles.find((r) => r.id === value);
+  if (!role) return { key: 'settings.error.roleNotFound' };
+  if (!role.belowBot) return { key: 'settings.error.roleAboveBot', params: { role: role.name } };
+  return value;
+}
+
+const isError = (v: unknown): v is FieldError => typeof v === 'object' && v !== null && 'key' in v;
+
+/** Fair play: the switches, the days (in range), ANY/ALL, the required role. */
+function validateFairPlay(
+  values: SettingsFormValues,
+  context: { roles: readonly RoleOption[] | null; current: GuildSettings },
+  errors: FieldErrors,
+  patch: SettingsPatch,
+): void {
+  for (const name of FAIR_PLAY_SWITCHES) patch[name as FairPlaySwitch] = values[name];
+  const ranges = [
+    ['fakeMinAccountAgeDays', 1, MAX_ACCOUNT_AGE_DAYS],
+    ['minStayDays', 0, MAX_MIN_STAY_DAYS],
+    ['xpTakeBackDays', 0, MAX_TAKE_BACK_DAYS],
+  ] as const;
+  for (const [name, min, max] of ranges) {
+    const result = days(values[name], min, max);
+    if (isError(result)) errors[name] = result;
+    else patch[name] = result;
+  }
+  if (FAKE_MODES.includes(values.fakeMode as FakeMode))
+    patch.fakeMode = values.fakeMode as FakeMode;
+  else errors.fakeMode = { key: 'settings.error.fakeMode' };
+  const role = requiredRole(values.requiredRoleId, context);
+  if (isError(role)) errors.requiredRoleId = role;
+  else patch.requiredRoleId = role;
+}
 
 /**
  * Validates every field. `channels` are the guild's log-channel candidates from Discord (text and
  * announcement channels); null when Discord could not be asked, in which case only "no channel" or
- * the channel already stored is accepted.
+ * the channel already stored is accepted. `roles` likewise for the required role.
  */
 export function validateSettings(
   values: SettingsFormValues,
-  context: { channels: readonly ChannelOption[] | null; current: GuildSettings },
+  context: {
+    channels: readonly ChannelOption[] | null;
+    roles?: readonly RoleOption[] | null;
+    current: GuildSettings;
+  },
 ): ValidationResult {
   const errors: FieldErrors = {};
   const patch: SettingsPatch = {};
@@ -123,6 +253,14 @@ export function validateSettings(
       errors.xpPerInvite = { key: 'settings.error.xpRange', params: { max: MAX_XP_PER_INVITE } };
     } else patch.xpPerInvite = xp;
   }
+
+  // In the order of the page, so the error summary lists the fields as they are shown.
+  validateFairPlay(
+    values,
+    { roles: context.roles ?? null, current: context.current },
+    errors,
+    patch,
+  );
 
   const locale = LOCALES.includes(values.locale as Locale) ? (values.locale as Locale) : null;
   if (locale === null) errors.locale = { key: 'settings.error.locale' };
@@ -163,21 +301,31 @@ export function validateSettings(
   return { ok: true, patch: parsed.data };
 }
 
+const SCALARS = [
+  'logChannelId',
+  'dmInviter',
+  'xpPerInvite',
+  'locale',
+  ...FAIR_PLAY_SWITCHES,
+  'fakeMinAccountAgeDays',
+  'fakeMode',
+  'minStayDays',
+  'requiredRoleId',
+  'xpTakeBackDays',
+] as const;
+
 /** What changed, for the audit trail (templates only say whether they are custom now). */
 export function settingsDiff(
   current: GuildSettings,
   patch: SettingsPatch,
 ): Record<string, { from: unknown; to: unknown }> {
   const diff: Record<string, { from: unknown; to: unknown }> = {};
-  const scalar = (name: 'logChannelId' | 'dmInviter' | 'xpPerInvite' | 'locale') => {
+  const scalar = (name: (typeof SCALARS)[number]) => {
     if (patch[name] !== undefined && patch[name] !== current[name]) {
       diff[name] = { from: current[name], to: patch[name] };
     }
   };
-  scalar('logChannelId');
-  scalar('dmInviter');
-  scalar('xpPerInvite');
-  scalar('locale');
+  for (const name of SCALARS) scalar(name);
   for (const kind of Object.keys(TEMPLATE_FIELDS) as TemplateKind[]) {
     const next = patch[TEMPLATE_FIELDS[kind]];
     if (next === undefined) continue;

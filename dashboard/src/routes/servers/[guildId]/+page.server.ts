@@ -29,6 +29,7 @@ export const load: PageServerLoad = async ({ locals }) => {
         getBotApi(getConfig()),
         { id: guildId, ownerId: guild.ownerId, botPermissions: guild.botPermissions },
         settings.logChannelId,
+        settings.requiredRoleId,
       )
     : null;
   const actors = await getUsers(

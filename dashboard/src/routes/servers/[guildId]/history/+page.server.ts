@@ -1,5 +1,5 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
-import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
+import { countJoins, HISTORY_FLAGS, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
 import { cachedJoinsPerDay } from '$lib/server/history/chart-cache';
 import { managedGuild } from '$lib/server/guilds/guard';
 import { historyFilter } from '$lib/server/history/filter';
@@ -23,9 +23,15 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     countJoins(db, guildId, filter),
     cachedJoinsPerDay(db, guildId),
   ]);
-  const filterValues = { outcome: query.outcome, code: query.code, inviter: query.inviter };
+  const filterValues = {
+    outcome: query.outcome,
+    flag: query.flag,
+    code: query.code,
+    inviter: query.inviter,
+  };
   return {
     outcomes: HISTORY_OUTCOMES,
+    flags: HISTORY_FLAGS,
     filter: filterValues,
     invalid: query.invalid,
     rows: page.rows.map((r) => joinView(locals.locale, r, { isolateNames: true })),

@@ -1,7 +1,17 @@
-/** Invite System → Basiseinstellungen: log channel, inviter DMs, XP per invite, templates, language. */
+/**
+ * Invite System → Basiseinstellungen: log channel, inviter DMs, XP per invite, fair play (fake
+ * flags, minimum stay, required role, leave message, XP take-back), templates, language.
+ */
 import { fail } from '@sveltejs/kit';
 import { recordAudit } from '$db/queries/audit';
-import { getGuildSettings, MAX_XP_PER_INVITE, updateGuildSettings } from '$db/queries/settings';
+import {
+  getGuildSettings,
+  MAX_ACCOUNT_AGE_DAYS,
+  MAX_MIN_STAY_DAYS,
+  MAX_TAKE_BACK_DAYS,
+  MAX_XP_PER_INVITE,
+  updateGuildSettings,
+} from '$db/queries/settings';
 import {
   DEFAULT_TEMPLATES,
   MAX_TEMPLATE_LENGTH,
@@ -17,7 +27,9 @@ import {
   settingsDiff,
   validateSettings,
   type ChannelOption,
+  type RoleOption,
 } from '$lib/server/settings/form';
+import { roleOptionsFrom } from '$lib/server/settings/roles';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The guild's text and announcement channels from Discord, or null when Discord cannot be asked. */
@@ -34,13 +46,30 @@ async function logChannelOptions(guildId: string): Promise<ChannelOption[] | nul
   }
 }
 
+/** The guild's roles as the bot sees them (for the required role), or null when Discord cannot be asked. */
+async function roleOptions(guildId: string): Promise<RoleOption[] | null> {
+  try {
+    const bot = getBotApi(getConfig());
+    const [roles, member] = await Promise.all([bot.roles(guildId), bot.botMember(guildId)]);
+    return roleOptionsFrom(guildId, roles, member.roles);
+  } catch (error) {
+    log.warn({ err: error, guildId }, 'role list not available');
+    return null;
+  }
+}
+
 export const load: PageServerLoad = async ({ locals }) => {
   const guildId = managedGuild(locals).id;
-  const [settings, channels] = await Promise.all([
+  const [settings, channels, roles] = await Promise.all([
     getGuildSettings(locals.db, guildId),
     logChannelOptions(guildId),
+    roleOptions(guildId),
   ]);
   return {
+    roles,
+    maxAccountAgeDays: MAX_ACCOUNT_AGE_DAYS,
+    maxMinStayDays: MAX_MIN_STAY_DAYS,
+    maxTakeBackDays: MAX_TAKE_BACK_DAYS,
     values: formValuesFrom(settings),
     customTemplates: settings.customTemplates,
     updatedAt: settings.updatedAt?.toISOString() ?? null,
@@ -58,11 +87,12 @@ export const actions: Actions = {
     const db = locals.db;
     await requireBotPresent(db, locals.locale, guildId);
     const values = readSettingsForm(await request.formData());
-    const [current, channels] = await Promise.all([
+    const [current, channels, roles] = await Promise.all([
       getGuildSettings(db, guildId),
       logChannelOptions(guildId),
+      values.requiredRoleId === '' ? Promise.resolve(null) : roleOptions(guildId),
     ]);
-    const result = validateSettings(values, { channels, current });
+    const result = validateSettings(values, { channels, roles, current });
     if (!result.ok) {
       log.info(
         { guildId, userId: user.id, fields: Object.keys(result.errors) },

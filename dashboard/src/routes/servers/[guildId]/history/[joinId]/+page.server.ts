@@ -1,7 +1,11 @@
-/** Resolve an undecided join: an admin assigns its code (and so the inviter) or only the inviter. */
+/**
+ * One join: an admin resolves an undecided join (assigns its code, and so the inviter, or only the
+ * inviter), or clears the fake mark of a join counted as fake.
+ */
 import { error, fail, redirect } from '@sveltejs/kit';
 import { recordAudit } from '$db/queries/audit';
 import { excludedAmong } from '$db/queries/excluded-codes';
+import { clearFake, ClearFakeError } from '$db/queries/fair-play';
 import { getJoin } from '$db/queries/history';
 import { listStoredInvites } from '$db/queries/invites';
 import { isMemberOrInviter, resolveJoin, ResolveError } from '$db/queries/joins';
@@ -111,5 +115,45 @@ export const actions: Actions = {
     forgetJoinsPerDay(guildId);
     log.info({ guildId, userId: user.id, joinId: join.id, xpAwarded }, 'join resolved by admin');
     redirect(303, `/servers/${guildId}/history?resolved=${join.id}`);
+  },
+  clearFake: async ({ locals, params }) => {
+    const { id: guildId, user } = managedGuild(locals);
+    const db = locals.db;
+    const join = await loadJoin(db, guildId, params.joinId, locals.locale);
+    const settings = await getGuildSettings(db, guildId);
+    let result;
+    try {
+      result = await db.transaction(async (tx) => {
+        const cleared = await clearFake(tx, {
+          guildId,
+          joinId: join.id,
+          settings,
+          now: new Date(),
+        });
+        await recordAudit(tx, {
+          guildId,
+          actorId: user.id,
+          action: 'join.clear_fake',
+          details: {
+            joinId: join.id,
+            memberId: join.memberId,
+            flags: join.fakeFlags,
+            xpAwarded: cleared.xpAwarded,
+            rewardStatus: cleared.rewardStatus,
+          },
+        });
+        return cleared;
+      });
+    } catch (err) {
+      if (err instanceof ClearFakeError) {
+        return fail(400, { fakeError: 'fake.error.notFake' as const });
+      }
+      throw err;
+    }
+    log.info(
+      { guildId, userId: user.id, joinId: join.id, ...result },
+      'fake mark cleared by admin',
+    );
+    return { fakeCleared: true, xpAwarded: result.xpAwarded };
   },
 };

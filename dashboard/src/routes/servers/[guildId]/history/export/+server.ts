@@ -25,6 +25,10 @@ const HEADER = [
   'xp',
   'left_at',
   'resolved_by_admin',
+  'fake',
+  'fake_flags',
+  'reward_status',
+  'reward_due_at',
 ];
 
 export const GET: RequestHandler = async ({ locals, url }) => {
@@ -66,6 +70,10 @@ export const GET: RequestHandler = async ({ locals, url }) => {
               v.xp,
               v.leftAt,
               v.resolved,
+              v.fake,
+              v.fakeFlags.join(' '),
+              v.rewardStatus,
+              v.rewardDueAt,
             ]);
           })
           .join('');
