@@ -19,7 +19,7 @@ import type { GuildRegistry } from './guilds/registry';
 import { Lifecycle, type StopContext } from './ops/lifecycle';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { withDefaults, type GatewayOptions, type GatewayTestHooks } from './options';
-import { UserDirectory } from './persist/user-directory';
+import { USER_REFRESH, UserDirectory } from './persist/user-directory';
 
 export type RunningGateway = {
   metrics: Metrics;
@@ -51,7 +51,15 @@ export async function startGateway(
   await sessions.load(plan.shardIds, plan.shardCount);
   const users = new UserDirectory(db.db, log);
   const outbox = buildOutbox(options, { api, metrics, timing, sendClock }, plan);
-  const registry = buildRegistry(options, { api, metrics, sendClock, outbox, life, timing });
+  const registry = buildRegistry(options, {
+    api,
+    metrics,
+    sendClock,
+    outbox,
+    life,
+    timing,
+    users,
+  });
   const identity = { userId: null };
   const dispatch = buildDispatcher(
     options,
@@ -72,6 +80,9 @@ export async function startGateway(
 
   life.every(1000, 'store gateway sessions', () => sessions.flush());
   life.every(1000, 'store user names', () => users.flush());
+  life.every(USER_REFRESH.everyMs, 'name unnamed inviters', () =>
+    users.refreshUnnamed(api, USER_REFRESH.batch),
+  );
   life.every(10_000, 'forget old decisions, report timing', () => registry.sweep());
   outbox.start();
   life.onStop('close the gateway connections', (context) => shards.destroy(context));

@@ -9,7 +9,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
-import { inviterStats, memberJoins, users, type JoinCandidate, type JoinOutcome } from '../schema';
+import { memberJoins, users, type JoinCandidate, type JoinOutcome } from '../schema';
 
 /** What the history can be filtered by: a stored outcome, or "left" (the member left again). */
 export const HISTORY_OUTCOMES = [
@@ -30,6 +30,8 @@ export type HistoryFilter = {
   code?: string | null;
   /** Joins attributed to any of these inviters (an empty list matches nothing). */
   inviterIds?: readonly string[] | null;
+  /** Joins of any of these members (an empty list matches nothing). */
+  memberIds?: readonly string[] | null;
 };
 
 /** Position in the history: the (joined_at, id) of a row, joined_at in microseconds since the epoch. */
@@ -50,6 +52,8 @@ export type HistoryRow = {
   id: number;
   memberId: string;
   memberName: string | null;
+  /** Discord avatar hash of the member / inviter (null: default avatar or not known). */
+  memberAvatar: string | null;
   memberBot: boolean;
   joinedAt: Date;
   outcome: JoinOutcome;
@@ -57,6 +61,7 @@ export type HistoryRow = {
   code: string | null;
   inviterId: string | null;
   inviterName: string | null;
+  inviterAvatar: string | null;
   candidates: JoinCandidate[] | null;
   excluded: boolean;
   xpAwarded: number;
@@ -70,6 +75,7 @@ type RawRow = {
   id: number | string;
   member_id: string | bigint;
   member_name: string | null;
+  member_avatar: string | null;
   member_bot: boolean;
   joined_at: Date | string;
   joined_micros: string | bigint;
@@ -78,6 +84,7 @@ type RawRow = {
   code: string | null;
   inviter_id: string | bigint | null;
   inviter_name: string | null;
+  inviter_avatar: string | null;
   candidates: JoinCandidate[] | string | null;
   excluded: boolean;
   xp_awarded: number;
@@ -96,6 +103,7 @@ function mapRow(r: RawRow): HistoryRow {
     id,
     memberId: String(r.member_id),
     memberName: r.member_name,
+    memberAvatar: r.member_avatar,
     memberBot: r.member_bot,
     joinedAt: toDate(r.joined_at),
     outcome: r.outcome,
@@ -103,6 +111,7 @@ function mapRow(r: RawRow): HistoryRow {
     code: r.code,
     inviterId: idOrNull(r.inviter_id),
     inviterName: r.inviter_name,
+    inviterAvatar: r.inviter_avatar,
     candidates: typeof r.candidates === 'string' ? JSON.parse(r.candidates) : r.candidates,
     excluded: r.excluded,
     xpAwarded: Number(r.xp_awarded),
@@ -119,19 +128,18 @@ function conditions(guildId: string, filter: HistoryFilter): SQL {
   if (filter.outcome === 'left') parts.push(sql`j.left_at is not null`);
   else if (filter.outcome) parts.push(sql`j.outcome = ${filter.outcome}`);
   if (filter.code) parts.push(sql`j.code = ${filter.code}`);
-  if (filter.inviterIds) {
-    if (filter.inviterIds.length === 0) parts.push(sql`false`);
-    else if (filter.inviterIds.length === 1)
-      parts.push(sql`j.inviter_id = ${filter.inviterIds[0]}`);
-    else
-      parts.push(
-        sql`j.inviter_id in (${sql.join(
-          filter.inviterIds.map((id) => sql`${id}`),
-          sql`, `,
-        )})`,
-      );
-  }
+  if (filter.inviterIds) parts.push(oneOf(sql`j.inviter_id`, filter.inviterIds));
+  if (filter.memberIds) parts.push(oneOf(sql`j.member_id`, filter.memberIds));
   return sql.join(parts, sql` and `);
+}
+
+function oneOf(column: SQL, ids: readonly string[]): SQL {
+  if (ids.length === 0) return sql`false`;
+  if (ids.length === 1) return sql`${column} = ${ids[0]}`;
+  return sql`${column} in (${sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )})`;
 }
 
 const cursorTime = (c: HistoryCursor) =>
@@ -142,7 +150,8 @@ const selectColumns = sql`j.id, j.member_id, j.member_bot,
   j.reason, j.code, j.inviter_id, j.candidates, j.excluded, j.xp_awarded, j.left_at,
   j.resolved_by, j.resolved_at,
   coalesce(nullif(m.global_name, ''), m.username) as member_name,
-  coalesce(nullif(i.global_name, ''), i.username) as inviter_name`;
+  coalesce(nullif(i.global_name, ''), i.username) as inviter_name,
+  m.avatar as member_avatar, i.avatar as inviter_avatar`;
 
 export type HistoryPage = {
   rows: HistoryRow[];
@@ -326,24 +335,4 @@ export async function recentJoinSummary(
     left += Number(r.left);
   }
   return { total, left, byOutcome };
-}
-
-/**
- * Inviters of this guild whose username or display name is exactly `name` (case-insensitive), for
- * the history's inviter filter. Searches only the guild's inviters (inviter_stats), not all users.
- */
-export async function findInviterIdsByName(
-  db: Db,
-  guildId: string,
-  name: string,
-  limit = 50,
-): Promise<string[]> {
-  const rows = await queryRows<{ id: string | bigint }>(
-    db,
-    sql`select s.inviter_id as id from ${inviterStats} s join ${users} u on u.id = s.inviter_id
-        where s.guild_id = ${guildId}
-          and (lower(u.username) = lower(${name}) or lower(u.global_name) = lower(${name}))
-        limit ${limit}`,
-  );
-  return rows.map((r) => String(r.id));
 }

@@ -5,7 +5,6 @@ import {
   decodeCursor,
   encodeCursor,
   exportJoins,
-  findInviterIdsByName,
   getJoin,
   joinsPerDay,
   listJoins,
@@ -13,12 +12,13 @@ import {
   type HistoryRow,
 } from '../../db/queries/history';
 import { applyDecision, recordLeave } from '../../db/queries/joins';
-import { upsertUsers } from '../../db/queries/users';
+import { findGuildUserIdsByName, upsertUsers } from '../../db/queries/users';
 import type { JoinOutcome } from '../../db/schema';
 import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000501';
 const OTHER_GUILD = '100000000000000502';
+const EMPTY_GUILD = '100000000000000503';
 const ALICE = '400000000000000001';
 const BOB = '400000000000000002';
 const NOW = new Date('2026-03-31T12:00:00Z');
@@ -219,10 +219,31 @@ describe.each(dbKinds)('join history on %s', (kind) => {
     expect(summary.left).toBe(1);
   });
 
-  it('finds inviters by name within the guild', async () => {
-    expect(await findInviterIdsByName(handle.db, GUILD, 'ALICE a')).toEqual([ALICE]);
-    expect(await findInviterIdsByName(handle.db, GUILD, 'bob')).toEqual([BOB]);
-    expect(await findInviterIdsByName(handle.db, GUILD, 'nobody')).toEqual([]);
+  it('finds inviters by the start of a name within the guild', async () => {
+    const find = (prefix: string) => findGuildUserIdsByName(handle.db, GUILD, prefix, 'inviter');
+    expect(await find('ALICE a')).toEqual([ALICE]);
+    expect(await find('ali')).toEqual([ALICE]);
+    expect(await find('bo')).toEqual([BOB]);
+    expect(await find('nobody')).toEqual([]);
+    // LIKE wildcards typed by a user match only themselves.
+    expect(await find('%')).toEqual([]);
+    expect(await find('_lice')).toEqual([]);
+    // Only inviters of the given guild.
+    expect(await findGuildUserIdsByName(handle.db, EMPTY_GUILD, 'ali', 'inviter')).toEqual([]);
+  });
+
+  it('finds members by the start of a name and filters the history by them', async () => {
+    const member = seeded.find((s) => s.seed.code === 'bbb')!.memberId;
+    await upsertUsers(handle.db, [
+      { id: member, username: 'zoe_42', globalName: 'Zoë', avatar: 'abc', bot: false },
+    ]);
+    const ids = await findGuildUserIdsByName(handle.db, GUILD, 'ZO', 'member');
+    expect(ids).toEqual([member]);
+    expect(await findGuildUserIdsByName(handle.db, GUILD, 'zo', 'inviter')).toEqual([]);
+    const page = await listJoins(handle.db, GUILD, { memberIds: ids });
+    expect(page.rows.map((r) => r.memberId)).toEqual([member]);
+    expect(page.rows[0]!.memberName).toBe('Zoë');
+    expect((await listJoins(handle.db, GUILD, { memberIds: [] })).rows).toEqual([]);
   });
 
   it('keeps cursors exact to the microsecond', () => {

@@ -33,6 +33,7 @@ import type { SimChannel, SimGuild, SimInvite, SimMember, SimRole, SimUser } fro
 export type CreateUserOptions = {
   username?: string;
   globalName?: string | null;
+  avatar?: string | null;
   bot?: boolean;
   dmsClosed?: boolean;
   locale?: string;
@@ -48,6 +49,7 @@ export function createUser(core: Core, o: CreateUserOptions = {}): UserRec {
     id,
     username,
     globalName: o.globalName === undefined ? (o.bot ? null : username) : o.globalName,
+    avatar: o.avatar ?? null,
     bot: o.bot ?? false,
     dmsClosed: o.dmsClosed ?? false,
     locale: o.locale ?? 'en-US',

@@ -12,6 +12,8 @@ export type UserRec = {
   id: string;
   username: string;
   globalName: string | null;
+  /** Avatar hash (null: Discord's default avatar). */
+  avatar?: string | null;
   bot: boolean;
   dmsClosed: boolean;
   locale: string;

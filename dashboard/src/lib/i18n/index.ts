@@ -53,15 +53,24 @@ export function pickLocale(cookie: string | undefined, acceptLanguage: string | 
   return DEFAULT_LOCALE;
 }
 
-/** Dates and numbers in the user's language. */
-export function formatDateTime(locale: Locale, date: Date | string): string {
-  return new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
+/** The BCP 47 tag Intl formats with for a UI language. */
+export function intlLocale(locale: Locale): string {
+  return locale === 'de' ? 'de-DE' : 'en-GB';
+}
+
+/**
+ * Dates and numbers in the user's language. Times are in `timeZone` (the viewer's, once the browser
+ * has said which; UTC on the server, marked as such).
+ */
+export function formatDateTime(locale: Locale, date: Date | string, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), {
     dateStyle: 'medium',
     timeStyle: 'short',
-    timeZone: 'UTC',
+    timeZone,
+    ...(timeZone === 'UTC' ? { timeZoneName: 'short' } : {}),
   }).format(typeof date === 'string' ? new Date(date) : date);
 }
 
 export function formatNumber(locale: Locale, n: number): string {
-  return new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB').format(n);
+  return new Intl.NumberFormat(intlLocale(locale)).format(n);
 }

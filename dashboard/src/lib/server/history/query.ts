@@ -10,12 +10,14 @@ import { INVITE_CODE_PATTERN } from '$db/queries/excluded-codes';
 export type HistoryQuery = {
   outcome: HistoryOutcome | null;
   code: string | null;
-  /** As typed: a user id, or a username / display name. */
+  /** As typed: a user id, or the start of a username / display name. */
   inviter: string | null;
+  /** As typed: the joining member's id or the start of their name. */
+  member: string | null;
   before: HistoryCursor | null;
   after: HistoryCursor | null;
   /** Filter fields that were given but invalid (shown as errors, ignored in the query). */
-  invalid: ('outcome' | 'code' | 'inviter')[];
+  invalid: ('outcome' | 'code' | 'inviter' | 'member')[];
 };
 
 export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
@@ -31,15 +33,19 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
     invalid.push('code');
     code = null;
   }
-  let inviter = text('inviter');
-  if (inviter !== null && inviter.length > 100) {
-    invalid.push('inviter');
-    inviter = null;
-  }
+  const person = (name: 'inviter' | 'member') => {
+    const value = text(name);
+    if (value === null || value.length <= 100) return value;
+    invalid.push(name);
+    return null;
+  };
+  const inviter = person('inviter');
+  const member = person('member');
   return {
     outcome,
     code,
     inviter,
+    member,
     before: decodeCursor(params.get('before')),
     after: decodeCursor(params.get('after')),
     invalid,
@@ -48,7 +54,7 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
 
 /** `?outcome=…&code=…&inviter=…` plus extra parameters (a cursor), without empty ones. */
 export function historySearch(
-  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'>,
+  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'> & { member?: string | null },
   extra: Record<string, string | null> = {},
 ): string {
   const params = new URLSearchParams();

@@ -23,7 +23,12 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     countJoins(db, guildId, filter),
     cachedJoinsPerDay(db, guildId),
   ]);
-  const filterValues = { outcome: query.outcome, code: query.code, inviter: query.inviter };
+  const filterValues = {
+    outcome: query.outcome,
+    code: query.code,
+    inviter: query.inviter,
+    member: query.member,
+  };
   return {
     outcomes: HISTORY_OUTCOMES,
     filter: filterValues,
