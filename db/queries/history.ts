@@ -265,50 +265,90 @@ export async function getJoin(db: Db, guildId: string, joinId: number): Promise<
 }
 
 export type JoinsPerDay = {
+  /** `day` buckets, or `week` (Monday–Sunday) when all time spans more than WEEKLY_AFTER_DAYS. */
+  bucket: 'day' | 'week';
   /** The most used codes in the window, most joins first. */
   codes: string[];
-  /** One entry per UTC day of the window, oldest first, with a count per code (0 when none). */
-  days: { day: string; counts: Record<string, number> }[];
+  /**
+   * One entry per UTC day (or week, by its Monday) of the window, oldest first: all joins (`total`,
+   * with or without a code) and a count per top code (0 when none).
+   */
+  days: { day: string; total: number; counts: Record<string, number> }[];
 };
 
-/** Joins per UTC day over the last `days` days for the `top` codes with the most joins in that window. */
+const DAY_MS = 86_400_000;
+/** An all-time chart switches to weeks beyond this span, so it never has more than ~a few hundred points. */
+export const WEEKLY_AFTER_DAYS = 120;
+
+const utcDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+/** The Monday (UTC) of the week containing `t` (1970-01-01 was a Thursday). */
+const utcMonday = (t: number) => utcDay(t) - ((Math.floor(t / DAY_MS) + 3) % 7) * DAY_MS;
+
+/**
+ * Joins per UTC day over the last `days` days (`null`: since the first join) for the `top` codes
+ * with the most joins in that window, plus all joins per day; optionally of one inviter only.
+ */
 export async function joinsPerDay(
   db: Db,
   guildId: string,
-  options: { days?: number; top?: number; now?: Date } = {},
+  options: { days?: number | null; top?: number; now?: Date; inviterId?: string } = {},
 ): Promise<JoinsPerDay> {
-  const days = options.days ?? 30;
   const top = options.top ?? 5;
   const now = options.now ?? new Date();
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 86_400_000;
-  const start = new Date(end - days * 86_400_000);
-  const rows = await queryRows<{ code: string; day: string; n: number | string }>(
+  const end = utcDay(now.getTime()) + DAY_MS;
+  const ofInviter = options.inviterId ? sql`and j.inviter_id = ${options.inviterId}` : sql``;
+  let start: number;
+  if (options.days === null) {
+    const [first] = await queryRows<{ at: Date | string | null }>(
+      db,
+      sql`select min(j.joined_at) as at from ${memberJoins} j where j.guild_id = ${guildId} ${ofInviter}`,
+    );
+    start = first?.at ? utcDay(toDate(first.at).getTime()) : end - DAY_MS;
+  } else {
+    start = end - (options.days ?? 30) * DAY_MS;
+  }
+  const bucket = (end - start) / DAY_MS > WEEKLY_AFTER_DAYS ? 'week' : 'day';
+  if (bucket === 'week') start = utcMonday(start);
+  const bucketOf =
+    bucket === 'week'
+      ? sql`to_char(date_trunc('week', r.joined_at at time zone 'UTC'), 'YYYY-MM-DD')`
+      : sql`to_char(r.joined_at at time zone 'UTC', 'YYYY-MM-DD')`;
+  const rows = await queryRows<{ code: string | null; day: string; n: number | string }>(
     db,
     sql`with recent as (
           select j.code, j.joined_at from ${memberJoins} j
-          where j.guild_id = ${guildId} and j.joined_at >= ${start.toISOString()}::timestamptz
-            and j.joined_at < ${new Date(end).toISOString()}::timestamptz and j.code is not null
+          where j.guild_id = ${guildId} and j.joined_at >= ${new Date(start).toISOString()}::timestamptz
+            and j.joined_at < ${new Date(end).toISOString()}::timestamptz ${ofInviter}
         ), top_codes as (
-          select code from recent group by code order by count(*) desc, code limit ${top}
+          select code from recent where code is not null
+          group by code order by count(*) desc, code limit ${top}
         )
-        select r.code, to_char(r.joined_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
-        from recent r join top_codes t on t.code = r.code
-        group by r.code, day`,
+        select t.code, ${bucketOf} as day, count(*)::int as n
+        from recent r left join top_codes t on t.code = r.code
+        group by t.code, day`,
   );
   const totals = new Map<string, number>();
-  for (const r of rows) totals.set(r.code, (totals.get(r.code) ?? 0) + Number(r.n));
+  for (const r of rows) {
+    if (r.code !== null) totals.set(r.code, (totals.get(r.code) ?? 0) + Number(r.n));
+  }
   const codes = [...totals.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([code]) => code);
-  const byDay = new Map<string, Record<string, number>>();
-  for (let t = start.getTime(); t < end; t += 86_400_000) {
-    byDay.set(new Date(t).toISOString().slice(0, 10), Object.fromEntries(codes.map((c) => [c, 0])));
+  const step = bucket === 'week' ? 7 * DAY_MS : DAY_MS;
+  const byDay = new Map<string, { total: number; counts: Record<string, number> }>();
+  for (let t = start; t < end; t += step) {
+    byDay.set(new Date(t).toISOString().slice(0, 10), {
+      total: 0,
+      counts: Object.fromEntries(codes.map((c) => [c, 0])),
+    });
   }
   for (const r of rows) {
-    const counts = byDay.get(r.day);
-    if (counts) counts[r.code] = Number(r.n);
+    const entry = byDay.get(r.day);
+    if (!entry) continue;
+    entry.total += Number(r.n);
+    if (r.code !== null) entry.counts[r.code] = Number(r.n);
   }
-  return { codes, days: [...byDay.entries()].map(([day, counts]) => ({ day, counts })) };
+  return { bucket, codes, days: [...byDay.entries()].map(([day, v]) => ({ day, ...v })) };
 }
 
 /** Joins of the last `days` days by outcome, plus how many of them left again (guild overview). */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { de } from '../../dashboard/src/lib/i18n/de';
 import { en } from '../../dashboard/src/lib/i18n/en';
-import { pickLocale, translate } from '../../dashboard/src/lib/i18n';
+import { formatDateTime, pickLocale, translate } from '../../dashboard/src/lib/i18n';
+import { guildIconUrl, initialOf, userAvatarUrl } from '../../dashboard/src/lib/avatar';
 import { parseHistoryQuery, historySearch } from '../../dashboard/src/lib/server/history/query';
 import { safeNext } from '../../dashboard/src/lib/server/http/safe-next';
 
@@ -26,6 +27,36 @@ describe('dashboard texts', () => {
     expect(pickLocale(undefined, 'fr-FR, de;q=0.5, en;q=0.3')).toBe('de');
     expect(pickLocale(undefined, 'fr-FR')).toBe('de');
     expect(pickLocale('xx', null)).toBe('de');
+  });
+
+  it('format times in a time zone, marking UTC', () => {
+    const at = '2026-03-05T22:30:00Z';
+    expect(formatDateTime('de', at)).toBe('5. März 2026, 22:30 UTC');
+    expect(formatDateTime('en', at)).toBe('5 Mar 2026, 22:30 UTC');
+    expect(formatDateTime('de', at, 'Europe/Berlin')).toBe('5. März 2026, 23:30');
+    expect(formatDateTime('en', at, 'America/New_York')).toBe('5 Mar 2026, 17:30');
+  });
+});
+
+describe('avatars', () => {
+  const id = '400000000000000001';
+  const hash = 'a'.repeat(32);
+  it("point to the Discord CDN only for hashes in Discord's shape", () => {
+    expect(userAvatarUrl(id, hash)).toBe(
+      `https://cdn.discordapp.com/avatars/${id}/${hash}.webp?size=64`,
+    );
+    expect(userAvatarUrl(id, `a_${hash}`, 32)).toContain(`/a_${hash}.webp?size=32`);
+    expect(guildIconUrl(id, hash)).toContain(`/icons/${id}/`);
+    expect(userAvatarUrl(id, null)).toBeNull();
+    expect(userAvatarUrl(id, '../../evil')).toBeNull();
+    expect(guildIconUrl(id, 'x')).toBeNull();
+  });
+
+  it('fall back to the first letter of the name', () => {
+    expect(initialOf('alice')).toBe('A');
+    expect(initialOf('\u2068élodie\u2069')).toBe('É');
+    expect(initialOf('👩‍👩‍👧 family')).toBe('👩‍👩‍👧');
+    expect(initialOf('  ')).toBe('?');
   });
 });
 

@@ -205,6 +205,32 @@ describe.each(dbKinds)('join history on %s', (kind) => {
     expect(chart.days.find((d) => d.day === '2026-03-30')!.counts).toEqual({ aaa: 2, bbb: 0 });
     const total = chart.days.reduce((sum, d) => sum + (d.counts.aaa ?? 0), 0);
     expect(total).toBe(20);
+    // The total counts every join of the day, with or without a code.
+    const allSince = (t: number) => expected((s) => s.at.getTime() >= t);
+    const start = Date.parse(`${chart.days[0]!.day}T00:00:00Z`);
+    expect(chart.days.reduce((sum, d) => sum + d.total, 0)).toBe(allSince(start));
+    expect(chart.bucket).toBe('day');
+  });
+
+  it('charts all time from the first join, and one inviter alone', async () => {
+    const all = await joinsPerDay(handle.db, GUILD, { days: null, top: 5, now: NOW });
+    const first = Math.min(...seeded.map((s) => s.seed.at.getTime()));
+    expect(all.days[0]!.day).toBe(new Date(first).toISOString().slice(0, 10));
+    expect(all.days.at(-1)!.day).toBe('2026-03-31');
+    expect(all.days.reduce((sum, d) => sum + d.total, 0)).toBe(expected(() => true));
+    const bob = await joinsPerDay(handle.db, GUILD, { days: 7, inviterId: BOB, now: NOW });
+    expect(bob.codes).toEqual(['bbb']);
+    expect(bob.days.reduce((sum, d) => sum + d.total, 0)).toBe(
+      expected((s) => s.inviter === BOB && s.at.getTime() >= Date.parse('2026-03-25T00:00:00Z')),
+    );
+  });
+
+  it('switches to weeks (from Monday) when all time is long', async () => {
+    const later = new Date(NOW.getTime() + 200 * 86_400_000);
+    const all = await joinsPerDay(handle.db, GUILD, { days: null, now: later });
+    expect(all.bucket).toBe('week');
+    expect(new Date(`${all.days[0]!.day}T00:00:00Z`).getUTCDay()).toBe(1);
+    expect(all.days.reduce((sum, d) => sum + d.total, 0)).toBe(expected(() => true));
   });
 
   it('summarises the recent joins by outcome', async () => {

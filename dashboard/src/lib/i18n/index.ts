@@ -64,8 +64,11 @@ export function intlLocale(locale: Locale): string {
  */
 export function formatDateTime(locale: Locale, date: Date | string, timeZone = 'UTC'): string {
   return new Intl.DateTimeFormat(intlLocale(locale), {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZone,
     ...(timeZone === 'UTC' ? { timeZoneName: 'short' } : {}),
   }).format(typeof date === 'string' ? new Date(date) : date);
