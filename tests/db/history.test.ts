@@ -13,6 +13,8 @@ import {
 } from '../../db/queries/history';
 import { applyDecision, recordLeave } from '../../db/queries/joins';
 import { findGuildUserIdsByName, upsertUsers } from '../../db/queries/users';
+import { getInviterSummary, listInviterCodes } from '../../db/queries/inviters';
+import { storeCreatedInvite } from '../../db/queries/invites';
 import type { JoinOutcome } from '../../db/schema';
 import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
@@ -231,6 +233,44 @@ describe.each(dbKinds)('join history on %s', (kind) => {
     expect(all.bucket).toBe('week');
     expect(new Date(`${all.days[0]!.day}T00:00:00Z`).getUTCDay()).toBe(1);
     expect(all.days.reduce((sum, d) => sum + d.total, 0)).toBe(expected(() => true));
+  });
+
+  it('sums up one inviter: joins, who stayed, who left, rank, codes', async () => {
+    const alice = await getInviterSummary(handle.db, GUILD, ALICE);
+    const ofAlice = (s: Seed) => s.inviter === ALICE;
+    const leftIds = new Set([seeded[0]!.memberId]);
+    expect(alice).toMatchObject({
+      globalName: 'Alice A',
+      attributed: expected(ofAlice),
+      left: expected((s, id) => ofAlice(s) && leftIds.has(id)),
+      stillHere: expected((s, id) => ofAlice(s) && !leftIds.has(id)),
+      rank: 1,
+    });
+    const bob = await getInviterSummary(handle.db, GUILD, BOB);
+    expect(bob!.attributed).toBe(expected((s) => s.inviter === BOB));
+    expect(bob!.rank).toBe(2);
+    expect(await getInviterSummary(handle.db, GUILD, '400000000000000099')).toBeNull();
+    expect(await getInviterSummary(handle.db, EMPTY_GUILD, ALICE)).toBeNull();
+
+    await storeCreatedInvite(handle.db, GUILD, {
+      code: 'aaa',
+      uses: 25,
+      maxUses: 0,
+      expiresAt: null,
+      inviterId: ALICE,
+      channelId: null,
+      temporary: false,
+      deletedAt: null,
+    });
+    const codes = await listInviterCodes(handle.db, GUILD, ALICE);
+    expect(codes).toEqual([
+      expect.objectContaining({
+        code: 'aaa',
+        uses: 25,
+        joins: expected((s) => s.code === 'aaa' && s.inviter === ALICE),
+      }),
+    ]);
+    expect(await listInviterCodes(handle.db, GUILD, BOB)).toEqual([]);
   });
 
   it('summarises the recent joins by outcome', async () => {

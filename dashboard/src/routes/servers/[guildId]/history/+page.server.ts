@@ -1,5 +1,6 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
 import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
+import { CHART_RANGES, DEFAULT_RANGE, parseRange } from '$lib/chart';
 import { cachedJoinsPerDay } from '$lib/server/history/chart-cache';
 import { managedGuild } from '$lib/server/guilds/guard';
 import { historyFilter } from '$lib/server/history/filter';
@@ -13,6 +14,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const guildId = managedGuild(locals).id;
   const db = locals.db;
   const query = parseHistoryQuery(url.searchParams);
+  const range = parseRange(url.searchParams.get('range'));
   const filter = await historyFilter(db, guildId, query);
   const [page, count, chart] = await Promise.all([
     listJoins(db, guildId, filter, {
@@ -21,7 +23,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       after: query.after,
     }),
     countJoins(db, guildId, filter),
-    cachedJoinsPerDay(db, guildId),
+    cachedJoinsPerDay(db, guildId, range),
   ]);
   const filterValues = {
     outcome: query.outcome,
@@ -39,6 +41,11 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     newerHref: page.newer ? historySearch(filterValues, { after: page.newer }) : null,
     exportHref: `/servers/${guildId}/history/export${historySearch(filterValues)}`,
     chart,
+    ranges: CHART_RANGES.map((r) => ({
+      range: r,
+      href: historySearch(filterValues, { range: r === DEFAULT_RANGE ? null : r }),
+      current: r === range,
+    })),
     resolved: url.searchParams.get('resolved'),
   };
 };
