@@ -15,6 +15,7 @@ import { escapeHtml } from '$lib/server/http/html';
 import { createClientErrorLog } from '$lib/server/http/client-errors';
 import { htmlPage } from '$lib/server/http/responses';
 import { log } from '$lib/server/log';
+import { sendLogsTo } from '$db/shared/log';
 import { LOCALE_COOKIE, pickLocale, translate } from '$lib/i18n';
 
 export const init: ServerInit = async () => {
@@ -30,6 +31,7 @@ export const init: ServerInit = async () => {
     return;
   }
   log.level = result.config.logLevel;
+  if (result.config.logFile) sendLogsTo(result.config.logFile);
   // The database is opened by the first request that needs it: when the gateway hosts the
   // dashboard (all-in-one), every request brings the gateway's handle and none is opened here.
 };

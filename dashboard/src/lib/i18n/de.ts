@@ -226,7 +226,7 @@ export const de = {
   'history.resolvedBadge': 'von Admin zugeordnet',
   'history.resolve': 'Zuordnen',
   'history.resolveLabel': 'Beitritt von {member} zuordnen',
-  'history.col.time': 'Zeit (UTC)',
+  'history.col.time': 'Zeit',
   'history.col.member': 'Mitglied',
   'history.col.outcome': 'Ergebnis',
   'history.col.reason': 'Begründung',

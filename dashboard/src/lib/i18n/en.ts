@@ -218,7 +218,7 @@ export const en: Messages = {
   'history.resolvedBadge': 'assigned by an admin',
   'history.resolve': 'Assign',
   'history.resolveLabel': 'Assign the join of {member}',
-  'history.col.time': 'Time (UTC)',
+  'history.col.time': 'Time',
   'history.col.member': 'Member',
   'history.col.outcome': 'Outcome',
   'history.col.reason': 'Reason',
