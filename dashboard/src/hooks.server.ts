@@ -70,12 +70,16 @@ const language: Handle = ({ event, resolve }) => {
   return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
 };
 
-/** Without a complete configuration every page but /healthz names what is missing (503). */
+/**
+ * Without a complete configuration every page but /healthz names what is missing (503). The page is
+ * for whoever runs the dashboard and is in English throughout, like the problems it lists and the
+ * log line that says the same.
+ */
 const configured: Handle = ({ event, resolve }) => {
   if (event.url.pathname === '/healthz') return resolve(event);
   const result = getConfigResult();
   if (result.ok) return resolve(event);
-  const lang = event.locals.locale;
+  const lang = 'en';
   const items = result.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
   return htmlPage(
     503,

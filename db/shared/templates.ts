@@ -11,12 +11,12 @@ export const DEFAULT_TEMPLATES: Record<Locale, Record<TemplateKind, string>> = {
   de: {
     log: '{member} wurde von {inviter} eingeladen. Einladungs-Count: {count}',
     logUndecided: '{member} ist beigetreten; {reason}.',
-    dm: '{member} ist {guild} über deinen Einladungscode {code} beigetreten. Einladungs-Count: {count}',
+    dm: 'Danke fürs Einladen! {member} ist gerade {guild} beigetreten (Code {code}). Deine Einladungen bisher: {count}',
   },
   en: {
     log: '{member} was invited by {inviter}. Invite count: {count}',
     logUndecided: '{member} joined; {reason}.',
-    dm: '{member} joined {guild} through your invite code {code}. Invite count: {count}',
+    dm: 'Thanks for the invite! {member} just joined {guild} (code {code}). Your invites so far: {count}',
   },
 };
 

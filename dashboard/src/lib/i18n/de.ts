@@ -43,7 +43,8 @@ export const de = {
   'overview.recent': 'Beitritte der letzten 7 Tage',
   'overview.recentLeft': 'davon wieder gegangen: {n}',
   'overview.top': 'Top-Einladende',
-  'overview.invites': '{n} Einladungen',
+  'overview.invites.one': '{n} Einladung',
+  'overview.invites.other': '{n} Einladungen',
   'overview.toLeaderboard': 'Ganze Rangliste',
   'overview.editSettings': 'Einstellungen ändern',
 
@@ -167,7 +168,7 @@ export const de = {
   'codes.manualLabel': 'Einladungscode oder -link',
   'codes.manualHint':
     'z. B. abc123 oder discord.gg/abc123 – auch für Codes, die es noch nicht gibt.',
-  'codes.other': 'Weitere ausgeschlossene Codes',
+  'codes.otherExcluded': 'Weitere ausgeschlossene Codes',
   'codes.error.invalid':
     'Das ist kein Einladungscode (2–32 Buchstaben, Ziffern oder Bindestriche).',
 
@@ -218,7 +219,8 @@ export const de = {
   'history.filter.memberHint': 'Discord-ID oder Anfang des Namens',
   'history.filter.apply': 'Filtern',
   'history.filter.clear': 'Filter zurücksetzen',
-  'history.count': '{n} Beitritte',
+  'history.count.one': '{n} Beitritt',
+  'history.count.other': '{n} Beitritte',
   'history.countCapped': 'mehr als {n} Beitritte',
   'history.export': 'Als CSV exportieren',
   'history.empty': 'Keine Beitritte für diesen Filter.',

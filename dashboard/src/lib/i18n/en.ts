@@ -42,7 +42,8 @@ export const en: Messages = {
   'overview.recent': 'Joins in the last 7 days',
   'overview.recentLeft': 'of which left again: {n}',
   'overview.top': 'Top inviters',
-  'overview.invites': '{n} invites',
+  'overview.invites.one': '{n} invite',
+  'overview.invites.other': '{n} invites',
   'overview.toLeaderboard': 'Full leaderboard',
   'overview.editSettings': 'Change settings',
 
@@ -161,7 +162,7 @@ export const en: Messages = {
   'codes.manual': 'Exclude a code by hand',
   'codes.manualLabel': 'Invite code or link',
   'codes.manualHint': 'e.g. abc123 or discord.gg/abc123 – also for codes that do not exist yet.',
-  'codes.other': 'Other excluded codes',
+  'codes.otherExcluded': 'Other excluded codes',
   'codes.error.invalid': 'That is not an invite code (2–32 letters, digits or dashes).',
 
   'leaderboard.title': 'Leaderboard',
@@ -210,7 +211,8 @@ export const en: Messages = {
   'history.filter.memberHint': 'Discord id or the start of the name',
   'history.filter.apply': 'Filter',
   'history.filter.clear': 'Clear filters',
-  'history.count': '{n} joins',
+  'history.count.one': '{n} join',
+  'history.count.other': '{n} joins',
   'history.countCapped': 'more than {n} joins',
   'history.export': 'Export as CSV',
   'history.empty': 'No joins for this filter.',
