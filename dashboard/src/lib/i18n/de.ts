@@ -253,6 +253,9 @@ export const de = {
     'XP gibt es wie sonst nur einmal pro Mitglied und Code (und nur mit Code). Die Zuordnung wird mit deinem Namen und der Zeit gespeichert.',
   'resolve.submit': 'Zuordnen',
   'resolve.done': 'Beitritt {id} wurde zugeordnet.',
+  'resolve.by': 'Zugeordnet von',
+  'resolve.at': 'Zugeordnet am',
+  'resolve.resolvedTitle': 'Dieser Beitritt wurde von Hand zugeordnet.',
   'resolve.error.notResolvable':
     'Dieser Beitritt ist bereits eindeutig und kann nicht zugeordnet werden.',
   'resolve.error.inviterRequired':

@@ -1,5 +1,7 @@
 /** Join history: filters, keyset pages, capped count, joins per day for the top codes. */
-import { countJoins, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
+import type { Db } from '$db/client';
+import { countJoins, getJoin, HISTORY_OUTCOMES, listJoins } from '$db/queries/history';
+import { resolutionOf } from '$lib/server/history/resolution';
 import { CHART_RANGES, DEFAULT_RANGE, parseRange } from '$lib/chart';
 import { cachedJoinsPerDay } from '$lib/server/history/chart-cache';
 import { managedGuild } from '$lib/server/guilds/guard';
@@ -9,6 +11,13 @@ import { joinView } from '$lib/server/history/view';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
+
+/** After "Assign": the join the admin just resolved (`?resolved=id`), with what was assigned. */
+async function justResolved(db: Db, guildId: string, raw: string | null) {
+  if (!raw || !/^\d{1,15}$/.test(raw)) return null;
+  const row = await getJoin(db, guildId, Number(raw));
+  return row ? resolutionOf(db, row) : null;
+}
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const guildId = managedGuild(locals).id;
@@ -46,6 +55,6 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       href: historySearch(filterValues, { range: r === DEFAULT_RANGE ? null : r }),
       current: r === range,
     })),
-    resolved: url.searchParams.get('resolved'),
+    resolution: await justResolved(db, guildId, url.searchParams.get('resolved')),
   };
 };
