@@ -90,6 +90,7 @@ export const de = {
   'audit.settings': 'Einstellungen geändert ({fields})',
   'audit.exclude': 'Code {code} ausgeschlossen',
   'audit.include': 'Code {code} wieder zugelassen',
+  'audit.test': 'Testnachricht in den Log-Kanal geschickt',
   'audit.resolve': 'Beitritt {join} zugeordnet (Code {code})',
 
   'settings.title': 'Basiseinstellungen',
@@ -142,6 +143,15 @@ export const de = {
   'placeholder.xp': 'vergebene XP',
   'placeholder.guild': 'Servername',
   'placeholder.reason': 'warum es unklar ist',
+  'testMessage.intro': '🧪 Testnachricht aus dem Dashboard – so sieht ein neuer Beitritt hier aus:',
+  'settings.test.title': 'Testnachricht',
+  'settings.test.lead':
+    'Schickt eine Beispielzeile mit den gespeicherten Einstellungen in den Log-Kanal. Niemand wird erwähnt.',
+  'settings.test.submit': 'Testnachricht senden',
+  'settings.test.sent': 'Die Testnachricht ist unterwegs nach #{channel}.',
+  'settings.test.noChannel':
+    'Es ist kein Log-Kanal gespeichert. Wähle erst einen Kanal und speichere.',
+  'settings.test.tooSoon': 'Bitte warte noch {seconds} Sekunden bis zur nächsten Testnachricht.',
   'preview.member': 'Neues Mitglied',
   'preview.inviter': 'Einladende Person',
 

@@ -85,6 +85,7 @@ export const en: Messages = {
   'audit.empty': 'No changes in the dashboard yet.',
   'audit.settings': 'changed settings ({fields})',
   'audit.exclude': 'excluded code {code}',
+  'audit.test': 'Test message sent to the log channel',
   'audit.include': 'allowed code {code} again',
   'audit.resolve': 'assigned join {join} (code {code})',
 
@@ -137,6 +138,15 @@ export const en: Messages = {
   'placeholder.xp': 'XP awarded',
   'placeholder.guild': 'server name',
   'placeholder.reason': 'why it is unclear',
+  'testMessage.intro':
+    '🧪 Test message from the dashboard – this is how a new join will look here:',
+  'settings.test.title': 'Test message',
+  'settings.test.lead':
+    'Sends a sample line with the saved settings to the log channel. Nobody is mentioned.',
+  'settings.test.submit': 'Send a test message',
+  'settings.test.sent': 'The test message is on its way to #{channel}.',
+  'settings.test.noChannel': 'No log channel is saved. Pick a channel and save first.',
+  'settings.test.tooSoon': 'Please wait {seconds} more seconds before the next test message.',
   'preview.member': 'New member',
   'preview.inviter': 'Inviter',
 
