@@ -94,7 +94,6 @@ describe.each(dbKinds)('user directory on %s', (kind) => {
   });
 
   it('ends a round when Discord fails, and tries again in the next', async () => {
-    await upsertUsers(handle.db, []);
     const directory = new UserDirectory(handle.db, log);
     let calls = 0;
     const failing = {
