@@ -106,5 +106,8 @@ describe.each(dbKinds)('user directory on %s', (kind) => {
     } as never;
     expect(await directory.refreshUnnamed(failing, 5)).toBe(0);
     expect(calls).toBe(1);
+    // A failure is not "unknown user": the next round asks for the same id again.
+    expect(await directory.refreshUnnamed(failing, 5)).toBe(0);
+    expect(calls).toBe(2);
   });
 });
