@@ -460,15 +460,31 @@ export const gatewaySessions = pgTable('gateway_sessions', {
   updatedAt: updatedAt(),
 });
 
-/** Discord users we know: dashboard logins, inviters and members (names for display without REST calls). */
-export const users = pgTable('users', {
-  id: snowflake('id').primaryKey(),
-  username: text('username').notNull(),
-  globalName: text('global_name'),
-  avatar: text('avatar'),
-  bot: boolean('bot').notNull().default(false),
-  updatedAt: updatedAt(),
-});
+/**
+ * The user directory: Discord users we know (dashboard logins, inviters, members), filled from every
+ * payload that carries a user object, so pages show names and avatars without REST calls.
+ * `updated_at` is when the profile was last read from Discord. The prefix indexes serve the
+ * history's search by name (`lower(name) like 'abc%'`).
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: snowflake('id').primaryKey(),
+    username: text('username').notNull(),
+    globalName: text('global_name'),
+    /** Discord's avatar hash (CDN path part), null for the default avatar. */
+    avatar: text('avatar'),
+    bot: boolean('bot').notNull().default(false),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('users_username_prefix_idx').using('btree', sql`lower(${t.username}) text_pattern_ops`),
+    index('users_global_name_prefix_idx').using(
+      'btree',
+      sql`lower(${t.globalName}) text_pattern_ops`,
+    ),
+  ],
+);
 
 /** Dashboard sessions in Lucia's pattern: the cookie holds `id.secret`, only SHA-256(secret) is stored. */
 export const authSessions = pgTable(
@@ -499,6 +515,7 @@ export const AUDIT_ACTIONS = [
   'code.include',
   'join.resolve',
   'join.clear_fake',
+  'settings.test',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -20,7 +20,7 @@ import { Lifecycle, type StopContext } from './ops/lifecycle';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { withDefaults, type GatewayOptions, type GatewayTestHooks } from './options';
 import { RewardTimer } from './persist/reward-timer';
-import { UserDirectory } from './persist/user-directory';
+import { USER_REFRESH, UserDirectory } from './persist/user-directory';
 
 export type RunningGateway = {
   metrics: Metrics;
@@ -54,7 +54,15 @@ export async function startGateway(
   await sessions.load(plan.shardIds, plan.shardCount);
   const users = new UserDirectory(db.db, log);
   const outbox = buildOutbox(options, { api, metrics, timing, sendClock }, plan);
-  const registry = buildRegistry(options, { api, metrics, sendClock, outbox, life, timing });
+  const registry = buildRegistry(options, {
+    api,
+    metrics,
+    sendClock,
+    outbox,
+    life,
+    timing,
+    users,
+  });
   const identity = { userId: null };
   const dispatch = buildDispatcher(
     options,
@@ -75,6 +83,9 @@ export async function startGateway(
 
   life.every(1000, 'store gateway sessions', () => sessions.flush());
   life.every(1000, 'store user names', () => users.flush());
+  life.every(USER_REFRESH.everyMs, 'name unnamed inviters', () =>
+    users.refreshUnnamed(api, USER_REFRESH.batch),
+  );
   life.every(10_000, 'forget old decisions, report timing', () => registry.sweep());
   const rewards = new RewardTimer({
     db: db.db,

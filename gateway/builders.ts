@@ -66,9 +66,16 @@ export function buildOutbox(
 
 export function buildRegistry(
   options: ResolvedGatewayOptions,
-  c: Common & { sendClock: SendClock; outbox: OutboxSender; life: Lifecycle; timing: TimingModel },
+  c: Common & {
+    sendClock: SendClock;
+    outbox: OutboxSender;
+    life: Lifecycle;
+    timing: TimingModel;
+    users: UserDirectory;
+  },
 ) {
   return new GuildRegistry({
+    rememberUser: (user) => c.users.remember(user),
     timing: c.timing,
     api: c.api,
     metrics: c.metrics,

@@ -59,6 +59,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).optional(),
   OUTBOX_LEASE_SECONDS: intFrom(1, 3600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  LOG_FILE: z.string().min(1).optional(),
 });
 
 /** Checks across variables, run on the raw values so they are reported together with field errors. */
@@ -79,6 +80,8 @@ export type GatewayConfig = {
   gateway: Omit<GatewayOptions, 'db' | 'log'>;
   database: DatabaseSettings;
   logLevel: string;
+  /** Append the JSON logs to this file instead of standard output. */
+  logFile?: string;
   /** SIGTERM: stop cleanly within this, else exit 1. */
   shutdownTimeoutMs: number;
 };
@@ -147,6 +150,7 @@ export function checkGatewayConfig(source: Record<string, string | undefined>): 
         migrationsFolder: env.MIGRATIONS_DIR,
       },
       logLevel: env.LOG_LEVEL ?? 'info',
+      logFile: env.LOG_FILE,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
     },
   };

@@ -3,7 +3,7 @@
  * either app are listed together, with a pointer to `npm run demo`. For separate processes use
  * `npm run start:gateway` and `npm run start:web`.
  */
-import { createLogger } from '../db/shared/log';
+import { createLogger, sendLogsTo } from '../db/shared/log';
 import { dashboardConfigProblems, startAllInOne } from './all-in-one';
 import { checkGatewayConfig, ConfigError, describeConfigProblems } from './env';
 import { runEntry, runUntilStopped } from './ops/process';
@@ -22,6 +22,7 @@ runEntry(log, 'Invite Tracker', async () => {
   }
   const { config } = gateway;
   log.level = config.logLevel;
+  if (config.logFile) sendLogsTo(config.logFile);
   const web = { port: Number(process.env.PORT || 3000), host: process.env.HOST || '0.0.0.0' };
   await runUntilStopped(log, config, (db, onFatal) =>
     startAllInOne({ db, log, web, gateway: { ...config.gateway, onFatal } }),

@@ -15,6 +15,7 @@ import { escapeHtml } from '$lib/server/http/html';
 import { createClientErrorLog } from '$lib/server/http/client-errors';
 import { htmlPage } from '$lib/server/http/responses';
 import { log } from '$lib/server/log';
+import { sendLogsTo } from '$db/shared/log';
 import { LOCALE_COOKIE, pickLocale, translate } from '$lib/i18n';
 
 export const init: ServerInit = async () => {
@@ -30,6 +31,7 @@ export const init: ServerInit = async () => {
     return;
   }
   log.level = result.config.logLevel;
+  if (result.config.logFile) sendLogsTo(result.config.logFile);
   // The database is opened by the first request that needs it: when the gateway hosts the
   // dashboard (all-in-one), every request brings the gateway's handle and none is opened here.
 };
@@ -68,12 +70,16 @@ const language: Handle = ({ event, resolve }) => {
   return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
 };
 
-/** Without a complete configuration every page but /healthz names what is missing (503). */
+/**
+ * Without a complete configuration every page but /healthz names what is missing (503). The page is
+ * for whoever runs the dashboard and is in English throughout, like the problems it lists and the
+ * log line that says the same.
+ */
 const configured: Handle = ({ event, resolve }) => {
   if (event.url.pathname === '/healthz') return resolve(event);
   const result = getConfigResult();
   if (result.ok) return resolve(event);
-  const lang = event.locals.locale;
+  const lang = 'en';
   const items = result.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
   return htmlPage(
     503,

@@ -14,6 +14,21 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   await db.insert(dashboardAudit).values(entry);
 }
 
+/** When the guild's newest entry of `action` was recorded, or null. */
+export async function lastAuditAt(
+  db: Db,
+  guildId: string,
+  action: AuditAction,
+): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: dashboardAudit.createdAt })
+    .from(dashboardAudit)
+    .where(and(eq(dashboardAudit.guildId, guildId), eq(dashboardAudit.action, action)))
+    .orderBy(desc(dashboardAudit.createdAt))
+    .limit(1);
+  return row?.at ?? null;
+}
+
 /** The newest entries of a guild, newest first (optionally of one action). */
 export async function listAudit(
   db: Db,

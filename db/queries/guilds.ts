@@ -48,6 +48,11 @@ export async function presentGuildIds(db: Db, ids: readonly string[]): Promise<S
   return new Set(rows.map((r) => r.id));
 }
 
+/** Serialises changes to one guild within a transaction (row lock on the guild until it ends). */
+export async function lockGuild(db: Db, guildId: string): Promise<void> {
+  await db.execute(sql`select 1 from ${guilds} where id = ${guildId} for update`);
+}
+
 export async function getGuild(db: Db, guildId: string) {
   const [row] = await db.select().from(guilds).where(eq(guilds.id, guildId));
   return row ?? null;

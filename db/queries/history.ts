@@ -44,6 +44,8 @@ export type HistoryFilter = {
   code?: string | null;
   /** Joins attributed to any of these inviters (an empty list matches nothing). */
   inviterIds?: readonly string[] | null;
+  /** Joins of any of these members (an empty list matches nothing). */
+  memberIds?: readonly string[] | null;
 };
 
 /** Position in the history: the (joined_at, id) of a row, joined_at in microseconds since the epoch. */
@@ -64,6 +66,8 @@ export type HistoryRow = {
   id: number;
   memberId: string;
   memberName: string | null;
+  /** Discord avatar hash of the member / inviter (null: default avatar or not known). */
+  memberAvatar: string | null;
   memberBot: boolean;
   joinedAt: Date;
   outcome: JoinOutcome;
@@ -71,6 +75,7 @@ export type HistoryRow = {
   code: string | null;
   inviterId: string | null;
   inviterName: string | null;
+  inviterAvatar: string | null;
   candidates: JoinCandidate[] | null;
   excluded: boolean;
   xpAwarded: number;
@@ -88,6 +93,7 @@ type RawRow = {
   id: number | string;
   member_id: string | bigint;
   member_name: string | null;
+  member_avatar: string | null;
   member_bot: boolean;
   joined_at: Date | string;
   joined_micros: string | bigint;
@@ -96,6 +102,7 @@ type RawRow = {
   code: string | null;
   inviter_id: string | bigint | null;
   inviter_name: string | null;
+  inviter_avatar: string | null;
   candidates: JoinCandidate[] | string | null;
   excluded: boolean;
   xp_awarded: number;
@@ -118,6 +125,7 @@ function mapRow(r: RawRow): HistoryRow {
     id,
     memberId: String(r.member_id),
     memberName: r.member_name,
+    memberAvatar: r.member_avatar,
     memberBot: r.member_bot,
     joinedAt: toDate(r.joined_at),
     outcome: r.outcome,
@@ -125,6 +133,7 @@ function mapRow(r: RawRow): HistoryRow {
     code: r.code,
     inviterId: idOrNull(r.inviter_id),
     inviterName: r.inviter_name,
+    inviterAvatar: r.inviter_avatar,
     candidates: typeof r.candidates === 'string' ? JSON.parse(r.candidates) : r.candidates,
     excluded: r.excluded,
     xpAwarded: Number(r.xp_awarded),
@@ -148,19 +157,18 @@ function conditions(guildId: string, filter: HistoryFilter): SQL {
   else if (filter.flag === 'reward_pending') parts.push(sql`j.reward_status = 'pending'`);
   else if (filter.flag) parts.push(sql`j.fake_flags @> ${JSON.stringify([filter.flag])}::jsonb`);
   if (filter.code) parts.push(sql`j.code = ${filter.code}`);
-  if (filter.inviterIds) {
-    if (filter.inviterIds.length === 0) parts.push(sql`false`);
-    else if (filter.inviterIds.length === 1)
-      parts.push(sql`j.inviter_id = ${filter.inviterIds[0]}`);
-    else
-      parts.push(
-        sql`j.inviter_id in (${sql.join(
-          filter.inviterIds.map((id) => sql`${id}`),
-          sql`, `,
-        )})`,
-      );
-  }
+  if (filter.inviterIds) parts.push(oneOf(sql`j.inviter_id`, filter.inviterIds));
+  if (filter.memberIds) parts.push(oneOf(sql`j.member_id`, filter.memberIds));
   return sql.join(parts, sql` and `);
+}
+
+function oneOf(column: SQL, ids: readonly string[]): SQL {
+  if (ids.length === 0) return sql`false`;
+  if (ids.length === 1) return sql`${column} = ${ids[0]}`;
+  return sql`${column} in (${sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )})`;
 }
 
 const cursorTime = (c: HistoryCursor) =>
@@ -171,7 +179,8 @@ const selectColumns = sql`j.id, j.member_id, j.member_bot,
   j.reason, j.code, j.inviter_id, j.candidates, j.excluded, j.xp_awarded, j.left_at,
   j.resolved_by, j.resolved_at, j.fake, j.fake_flags, j.reward_status, j.reward_due_at,
   coalesce(nullif(m.global_name, ''), m.username) as member_name,
-  coalesce(nullif(i.global_name, ''), i.username) as inviter_name`;
+  coalesce(nullif(i.global_name, ''), i.username) as inviter_name,
+  m.avatar as member_avatar, i.avatar as inviter_avatar`;
 
 export type HistoryPage = {
   rows: HistoryRow[];
@@ -285,50 +294,90 @@ export async function getJoin(db: Db, guildId: string, joinId: number): Promise<
 }
 
 export type JoinsPerDay = {
+  /** `day` buckets, or `week` (Monday–Sunday) when all time spans more than WEEKLY_AFTER_DAYS. */
+  bucket: 'day' | 'week';
   /** The most used codes in the window, most joins first. */
   codes: string[];
-  /** One entry per UTC day of the window, oldest first, with a count per code (0 when none). */
-  days: { day: string; counts: Record<string, number> }[];
+  /**
+   * One entry per UTC day (or week, by its Monday) of the window, oldest first: all joins (`total`,
+   * with or without a code) and a count per top code (0 when none).
+   */
+  days: { day: string; total: number; counts: Record<string, number> }[];
 };
 
-/** Joins per UTC day over the last `days` days for the `top` codes with the most joins in that window. */
+const DAY_MS = 86_400_000;
+/** An all-time chart switches to weeks beyond this span, so it never has more than ~a few hundred points. */
+export const WEEKLY_AFTER_DAYS = 120;
+
+const utcDay = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+/** The Monday (UTC) of the week containing `t` (1970-01-01 was a Thursday). */
+const utcMonday = (t: number) => utcDay(t) - ((Math.floor(t / DAY_MS) + 3) % 7) * DAY_MS;
+
+/**
+ * Joins per UTC day over the last `days` days (`null`: since the first join) for the `top` codes
+ * with the most joins in that window, plus all joins per day; optionally of one inviter only.
+ */
 export async function joinsPerDay(
   db: Db,
   guildId: string,
-  options: { days?: number; top?: number; now?: Date } = {},
+  options: { days?: number | null; top?: number; now?: Date; inviterId?: string } = {},
 ): Promise<JoinsPerDay> {
-  const days = options.days ?? 30;
   const top = options.top ?? 5;
   const now = options.now ?? new Date();
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + 86_400_000;
-  const start = new Date(end - days * 86_400_000);
-  const rows = await queryRows<{ code: string; day: string; n: number | string }>(
+  const end = utcDay(now.getTime()) + DAY_MS;
+  const ofInviter = options.inviterId ? sql`and j.inviter_id = ${options.inviterId}` : sql``;
+  let start: number;
+  if (options.days === null) {
+    const [first] = await queryRows<{ at: Date | string | null }>(
+      db,
+      sql`select min(j.joined_at) as at from ${memberJoins} j where j.guild_id = ${guildId} ${ofInviter}`,
+    );
+    start = first?.at ? utcDay(toDate(first.at).getTime()) : end - DAY_MS;
+  } else {
+    start = end - (options.days ?? 30) * DAY_MS;
+  }
+  const bucket = (end - start) / DAY_MS > WEEKLY_AFTER_DAYS ? 'week' : 'day';
+  if (bucket === 'week') start = utcMonday(start);
+  const bucketOf =
+    bucket === 'week'
+      ? sql`to_char(date_trunc('week', r.joined_at at time zone 'UTC'), 'YYYY-MM-DD')`
+      : sql`to_char(r.joined_at at time zone 'UTC', 'YYYY-MM-DD')`;
+  const rows = await queryRows<{ code: string | null; day: string; n: number | string }>(
     db,
     sql`with recent as (
           select j.code, j.joined_at from ${memberJoins} j
-          where j.guild_id = ${guildId} and j.joined_at >= ${start.toISOString()}::timestamptz
-            and j.joined_at < ${new Date(end).toISOString()}::timestamptz and j.code is not null
+          where j.guild_id = ${guildId} and j.joined_at >= ${new Date(start).toISOString()}::timestamptz
+            and j.joined_at < ${new Date(end).toISOString()}::timestamptz ${ofInviter}
         ), top_codes as (
-          select code from recent group by code order by count(*) desc, code limit ${top}
+          select code from recent where code is not null
+          group by code order by count(*) desc, code limit ${top}
         )
-        select r.code, to_char(r.joined_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
-        from recent r join top_codes t on t.code = r.code
-        group by r.code, day`,
+        select t.code, ${bucketOf} as day, count(*)::int as n
+        from recent r left join top_codes t on t.code = r.code
+        group by t.code, day`,
   );
   const totals = new Map<string, number>();
-  for (const r of rows) totals.set(r.code, (totals.get(r.code) ?? 0) + Number(r.n));
+  for (const r of rows) {
+    if (r.code !== null) totals.set(r.code, (totals.get(r.code) ?? 0) + Number(r.n));
+  }
   const codes = [...totals.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([code]) => code);
-  const byDay = new Map<string, Record<string, number>>();
-  for (let t = start.getTime(); t < end; t += 86_400_000) {
-    byDay.set(new Date(t).toISOString().slice(0, 10), Object.fromEntries(codes.map((c) => [c, 0])));
+  const step = bucket === 'week' ? 7 * DAY_MS : DAY_MS;
+  const byDay = new Map<string, { total: number; counts: Record<string, number> }>();
+  for (let t = start; t < end; t += step) {
+    byDay.set(new Date(t).toISOString().slice(0, 10), {
+      total: 0,
+      counts: Object.fromEntries(codes.map((c) => [c, 0])),
+    });
   }
   for (const r of rows) {
-    const counts = byDay.get(r.day);
-    if (counts) counts[r.code] = Number(r.n);
+    const entry = byDay.get(r.day);
+    if (!entry) continue;
+    entry.total += Number(r.n);
+    if (r.code !== null) entry.counts[r.code] = Number(r.n);
   }
-  return { codes, days: [...byDay.entries()].map(([day, counts]) => ({ day, counts })) };
+  return { bucket, codes, days: [...byDay.entries()].map(([day, v]) => ({ day, ...v })) };
 }
 
 /**
@@ -376,24 +425,4 @@ export async function recentJoinSummary(
     rewardPending += Number(r.pending);
   }
   return { total, left, fake, rewardPending, byOutcome };
-}
-
-/**
- * Inviters of this guild whose username or display name is exactly `name` (case-insensitive), for
- * the history's inviter filter. Searches only the guild's inviters (inviter_stats), not all users.
- */
-export async function findInviterIdsByName(
-  db: Db,
-  guildId: string,
-  name: string,
-  limit = 50,
-): Promise<string[]> {
-  const rows = await queryRows<{ id: string | bigint }>(
-    db,
-    sql`select s.inviter_id as id from ${inviterStats} s join ${users} u on u.id = s.inviter_id
-        where s.guild_id = ${guildId}
-          and (lower(u.username) = lower(${name}) or lower(u.global_name) = lower(${name}))
-        limit ${limit}`,
-  );
-  return rows.map((r) => String(r.id));
 }

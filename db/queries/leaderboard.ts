@@ -144,6 +144,7 @@ export type LeaderboardRow = {
   xp: number;
   username: string | null;
   globalName: string | null;
+  avatar: string | null;
 };
 
 /**
@@ -169,13 +170,14 @@ export async function getLeaderboard(
     xp: number;
     username: string | null;
     global_name: string | null;
+    avatar: string | null;
   }>(
     db,
     sql`select (select count(*)::int + 1 from ${inviterStats} above
                where above.guild_id = page.guild_id and above.invites > page.invites) as rank,
                page.inviter_id, page.invites, page.regular, page.leaves, page.fake,
                page.bonus, page.pending, page.joins,
-               coalesce(x.xp, 0)::int as xp, u.username, u.global_name
+               coalesce(x.xp, 0)::int as xp, u.username, u.global_name, u.avatar
         from (select * from ${inviterStats}
               where guild_id = ${guildId} and invites > 0
               order by invites desc, inviter_id
@@ -197,6 +199,7 @@ export async function getLeaderboard(
     xp: Number(r.xp),
     username: r.username,
     globalName: r.global_name,
+    avatar: r.avatar,
   }));
 }
 
@@ -205,7 +208,7 @@ export async function getInviterStanding(
   db: Db,
   guildId: string,
   inviterId: string,
-): Promise<Omit<LeaderboardRow, 'username' | 'globalName'> | null> {
+): Promise<Omit<LeaderboardRow, 'username' | 'globalName' | 'avatar'> | null> {
   const [row] = await db
     .select({
       // Qualified by hand: Drizzle leaves columns unqualified in single-table selects, and inside

@@ -50,14 +50,30 @@ export function serializeError(error: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Where every logger of the process writes: standard output (as pino does by default, synchronous),
+ * until an entry point sends the logs to a file (LOG_FILE). Loggers are created when their modules
+ * load, before any configuration is read, so they write through this switchable sink.
+ */
+let sink: { write(line: string): unknown } = pino.destination({ dest: 1, sync: true });
+const processSink = { write: (line: string) => sink.write(line) };
+
+/** From now on, every logger of this process appends its JSON lines to `path` (created if missing). */
+export function sendLogsTo(path: string): void {
+  sink = pino.destination({ dest: path, mkdir: true, append: true, sync: true });
+}
+
 /** A pino logger for one app; the level comes from the entry point's configuration (LOG_LEVEL). */
 export function createLogger(name: string, options: { level?: string } = {}): Logger {
-  return pino({
-    name,
-    level: options.level ?? 'info',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: serializeError, error: serializeError },
-  });
+  return pino(
+    {
+      name,
+      level: options.level ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError, error: serializeError },
+    },
+    processSink,
+  );
 }
 
 /** A logger that drops everything; for tests and tools that must stay quiet. */

@@ -11,7 +11,7 @@ export const DEFAULT_TEMPLATES: Record<Locale, Record<TemplateKind, string>> = {
   de: {
     log: '{member} wurde von {inviter} eingeladen. Einladungs-Count: {count}',
     logUndecided: '{member} ist beigetreten; {reason}.',
-    dm: '{member} ist {guild} über deinen Einladungscode {code} beigetreten. Einladungs-Count: {count}',
+    dm: 'Danke fürs Einladen! {member} ist gerade {guild} beigetreten (Code {code}). Deine Einladungen bisher: {count}',
     logFake:
       '{member} wurde von {inviter} eingeladen, zählt aber als Fake ({flags}). Einladungs-Count: {count}',
     leave: '{member} hat den Server verlassen. Eingeladen von {inviter}. Einladungs-Count: {count}',
@@ -19,7 +19,7 @@ export const DEFAULT_TEMPLATES: Record<Locale, Record<TemplateKind, string>> = {
   en: {
     log: '{member} was invited by {inviter}. Invite count: {count}',
     logUndecided: '{member} joined; {reason}.',
-    dm: '{member} joined {guild} through your invite code {code}. Invite count: {count}',
+    dm: 'Thanks for the invite! {member} just joined {guild} (code {code}). Your invites so far: {count}',
     logFake:
       '{member} was invited by {inviter} but counts as fake ({flags}). Invite count: {count}',
     leave: '{member} left the server. Invited by {inviter}. Invite count: {count}',

@@ -68,7 +68,9 @@ async function answer(
 ): Promise<void> {
   const locale = pickLocale(interaction.locale, interaction.guild_locale);
   const option = interaction.data?.options?.[0];
-  const userId = interaction.member?.user.id ?? interaction.user?.id;
+  const user = interaction.member?.user ?? interaction.user;
+  const userId = user?.id;
+  if (user?.username !== undefined) ctx.users.remember({ ...user, username: user.username });
   const sub = option ? SUBCOMMANDS.get(option.name) : undefined;
   const base = { interaction, locale, ephemeral: true };
   if (interaction.data?.name !== COMMAND_NAME || !option || !sub || !userId) {

@@ -2,7 +2,7 @@
 import type { API } from '@discordjs/core';
 import { DiscordAPIError } from '@discordjs/rest';
 import type { FetchedInvites } from '../attribution/types';
-import { inviteExpiry } from './payloads';
+import { inviteExpiry, type DiscordUser } from './payloads';
 import { withRetries } from './retry';
 
 /** Discord error codes meaning "the bot may not read this" (Missing Access, Missing Permissions). */
@@ -27,6 +27,7 @@ export async function fetchInvites(
   api: API,
   guildId: string,
   hasVanity: boolean,
+  onInviter: (user: DiscordUser) => void = () => {},
 ): Promise<FetchedInvites> {
   const [list, vanity] = await Promise.all([
     withRetries(() => api.guilds.getInvites(guildId), READ_RETRIES),
@@ -40,6 +41,7 @@ export async function fetchInvites(
         )
       : Promise.resolve(null),
   ]);
+  for (const invite of list) if (invite.inviter) onInviter(invite.inviter);
   return {
     invites: list.map((invite) => ({
       code: invite.code,

@@ -94,8 +94,8 @@ export const interactionSchema = z.object({
   guild_id: snowflake.optional(),
   locale: z.string().optional(),
   guild_locale: z.string().optional(),
-  member: z.object({ user: z.object({ id: snowflake }) }).optional(),
-  user: z.object({ id: snowflake }).optional(),
+  member: z.object({ user: userSchema.partial().required({ id: true }) }).optional(),
+  user: userSchema.partial().required({ id: true }).optional(),
   data: z
     .object({
       name: z.string(),

@@ -18,6 +18,7 @@ import {
 import type { TimingModel } from '../attribution/timing';
 import type { InviteRecord, PendingJoin } from '../attribution/types';
 import { fetchInvites, fetchRevokedCodes, isForbidden } from '../discord/invites-api';
+import type { DiscordUser } from '../discord/payloads';
 import type { SendClock } from '../discord/send-clock';
 import type { Metrics } from '../ops/metrics';
 import { writeGuildOutput } from '../persist/decision-writer';
@@ -42,6 +43,8 @@ export type RunnerDeps = {
   isStopping: () => boolean;
   /** Tells when REST requests really leave (optional: without it, request time is used). */
   sendClock?: SendClock;
+  /** Keeps the inviters' names and avatars the invite list carries (the user directory). */
+  rememberUser?: (user: DiscordUser) => void;
 };
 
 export type GuildTraits = { hasVanity: boolean; canAudit: boolean };
@@ -344,7 +347,7 @@ export class GuildRunner {
     };
     for (const route of routes) sendClock?.onSent(route, markSent);
     try {
-      const fetched = await fetchInvites(api, this.guildId, this.hasVanity);
+      const fetched = await fetchInvites(api, this.guildId, this.hasVanity, this.deps.rememberUser);
       metrics.inviteFetches.inc({ result: 'ok' });
       this.state.fetchSucceeded(fetched, now());
     } catch (error) {

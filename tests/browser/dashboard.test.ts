@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit';
@@ -14,12 +14,15 @@ import { listExcludedCodes } from '../../db/queries/excluded-codes';
 import { applyDecision } from '../../db/queries/joins';
 import { getGuildSettings } from '../../db/queries/settings';
 import { upsertUsers } from '../../db/queries/users';
-import { authSessions, memberJoins } from '../../db/schema';
+import { authSessions, memberJoins, outbox } from '../../db/schema';
 import { freePort } from '../helpers/ports';
 import { DashboardStack } from './stack';
-import { buildWorld, FORMULA_NAME, type World } from './world';
+import { ADMIN_AVATAR, buildWorld, FORMULA_NAME, MEMBER_AVATAR, type World } from './world';
 
 const CHROMIUM = '/usr/bin/chromium';
+const AVATAR_PNG = readFileSync(
+  resolve(import.meta.dirname, '..', '..', 'dashboard', 'static', 'apple-touch-icon.png'),
+);
 const ARTIFACTS = resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'browser');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
@@ -40,6 +43,8 @@ suite('dashboard in a browser', () => {
   let evil: Server | null = null;
   let base: string;
   let sessionCookie = '';
+  /** Page width at 390 px per screenshot, for the report at the end. */
+  const pageWidths: { name: string; scroll: number; inner: number }[] = [];
 
   /** Two animation frames: the page has re-laid itself out after a viewport change. */
   const settle = (target: Page) =>
@@ -56,11 +61,14 @@ suite('dashboard in a browser', () => {
     await target.setViewportSize({ width: 390, height: 844 });
     await settle(target);
     await target.screenshot({ path: join(ARTIFACTS, `${name}-mobile.png`), fullPage: true });
-    // Nothing may stick out sideways on a phone.
-    const overflow = await target.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    // Nothing may stick out sideways on a phone: the page is no wider than the viewport.
+    const widths = await target.evaluate<{ scroll: number; inner: number }>(
+      '({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })',
     );
-    expect(overflow, `${name} overflows horizontally at 390 px`).toBeLessThanOrEqual(0);
+    expect(widths.scroll, `${name} is wider than the viewport at 390 px`).toBeLessThanOrEqual(
+      widths.inner,
+    );
+    pageWidths.push({ name, ...widths });
     await target.setViewportSize(size);
   }
 
@@ -69,6 +77,10 @@ suite('dashboard in a browser', () => {
       viewport: { width: 1280, height: 900 },
       locale: 'de-DE',
     });
+    // The Discord CDN answers avatar requests with a stand-in picture (no internet in tests).
+    await context.route('https://cdn.discordapp.com/**', (route) =>
+      route.fulfill({ status: 200, contentType: 'image/png', body: AVATAR_PNG }),
+    );
     // Who the simulator's authorize endpoint treats as logged in (per browser).
     await context.addCookies([{ name: 'sim_user', value: userId, url: stack.sim.authorizeUrl }]);
     const p = await context.newPage();
@@ -92,6 +104,11 @@ suite('dashboard in a browser', () => {
   }, 120_000);
 
   afterAll(async () => {
+    if (pageWidths.length > 0) {
+      console.info(
+        `[browser] page widths at 390 px: ${pageWidths.map((w) => `${w.name} ${w.scroll}/${w.inner}`).join(', ')}`,
+      );
+    }
     await browser?.close();
     await new Promise<void>((done) => (evil ? evil.close(() => done()) : done()));
     await stack?.close();
@@ -158,7 +175,7 @@ suite('dashboard in a browser', () => {
     await page.getByLabel('DM an Einladende').fill('Danke {inviter}! {member} ist da, +{xp} XP');
     await expect
       .poll(() => page.getByTestId('preview-log').textContent())
-      .toContain('@Neues Mitglied kam über abc123 von @Ada Admin (12)');
+      .toContain('@New member kam über abc123 von @Ada Admin (12)');
     expect(await page.getByTestId('preview-dm').textContent()).toContain('+75 XP');
     await page.getByRole('button', { name: 'Speichern' }).click();
     await page.getByTestId('saved').waitFor();
@@ -175,6 +192,16 @@ suite('dashboard in a browser', () => {
       '{member} kam über {code} von {inviter} ({count})',
     );
     await shot(page, '03-settings');
+  });
+
+  it('sends a test message to the log channel, at most once a minute', async () => {
+    await page.goto(guildPath('/settings'));
+    await page.getByTestId('send-test').click();
+    await page.getByTestId('test-sent').waitFor();
+    expect(await page.getByTestId('test-sent').textContent()).toContain('invite-log');
+    await page.getByTestId('send-test').click();
+    await page.getByTestId('test-error').waitFor();
+    expect(await page.getByTestId('test-error').textContent()).toMatch(/warte noch \d+ Sekunden/);
   });
 
   it('shows inline errors for invalid input, focuses the first one and saves nothing', async () => {
@@ -250,7 +277,86 @@ suite('dashboard in a browser', () => {
     expect(await rows.nth(0).textContent()).toContain('Ada Admin');
     expect(await rows.nth(0).locator('td').nth(1).textContent()).toBe('7');
     expect(await rows.nth(1).textContent()).toContain('Mo Moderator');
+    // Faces: Ada's avatar from the CDN, Mo (no avatar) gets the initial.
+    const ada = rows.nth(0).locator('.person');
+    expect(await ada.getAttribute('data-avatar')).toBe(
+      `https://cdn.discordapp.com/avatars/${world.admin.id}/${ADMIN_AVATAR}.webp?size=64`,
+    );
+    await expect
+      .poll(() =>
+        ada.locator('img').evaluate((img) => (img as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
+    expect(await rows.nth(1).locator('.person-avatar.initial').textContent()).toBe('M');
+    expect(await page.textContent('main')).not.toMatch(/\d{17,20}/);
     await shot(page, '06-leaderboard');
+  });
+
+  it('opens an inviter page from the leaderboard: counts, codes, joins over time, latest joins', async () => {
+    await page.goto(guildPath('/leaderboard'));
+    await page.getByTestId('leaderboard').getByRole('link', { name: 'Mo Moderator' }).click();
+    await page.waitForURL(guildPath(`/inviters/${world.mod.id}`));
+    expect(await page.getByTestId('inviter-name').textContent()).toContain('Mo Moderator');
+    const stat = (name: string) =>
+      page.getByTestId('inviter-stats').locator(`[data-stat="${name}"]`).textContent();
+    const mods = world.joins.filter((j) => j.inviterId === world.mod.id);
+    expect(await stat('attributed')).toBe(String(mods.length));
+    expect(await stat('left')).toBe('1');
+    expect(await stat('still-here')).toBe(String(mods.length - 1));
+    expect(await stat('rank')).toBe('2');
+    const codes = page.getByTestId('inviter-codes');
+    expect(await codes.locator(`[data-code="${world.modInvite.code}"]`).textContent()).toContain(
+      String(mods.length),
+    );
+    expect(await page.getByTestId('inviter-joins').locator('tbody tr').count()).toBe(mods.length);
+    expect(await page.getByTestId('inviter-joins').textContent()).toContain('Anna Avatar');
+    await page.getByTestId('joins-chart').locator('svg').first().waitFor();
+    await shot(page, '06b-inviter');
+    // Someone this server never saw as an inviter: 404, not an empty page.
+    const stranger = await page.goto(guildPath(`/inviters/${world.stranger.id}`));
+    expect(stranger!.status()).toBe(404);
+    expect((await page.goto(guildPath('/inviters/not-an-id')))!.status()).toBe(404);
+  });
+
+  it('charts 7, 30, 90 days and all time, with whole-number ticks and readable labels', async () => {
+    await page.goto(guildPath('/history'));
+    const chart = page.getByTestId('joins-chart');
+    expect(await chart.getAttribute('data-points')).toBe('30');
+    // Anna joined 40 days ago: outside 30 days, inside 90 and all time.
+    const total = async () =>
+      Number(
+        await page
+          .locator('details table tbody tr td:nth-child(2)')
+          .evaluateAll((cells) => cells.reduce((s, c) => s + Number(c.textContent), 0)),
+      );
+    const all = world.joins.length;
+    expect(await total()).toBe(all - 1);
+    for (const [label, range, points] of [
+      ['7 Tage', '7', '7'],
+      ['90 Tage', '90', '90'],
+      ['Gesamt', 'all', '41'],
+    ] as const) {
+      await page.getByRole('link', { name: label, exact: true }).click();
+      await page.waitForURL(new RegExp(`range=${range}`));
+      expect(await page.getByTestId('joins-chart').getAttribute('data-points')).toBe(points);
+      expect(await page.locator('.chart-ranges [aria-current="true"]').textContent()).toBe(label);
+    }
+    expect(await total()).toBe(all);
+    // Axis labels: at least 12 px, German dates, whole numbers only.
+    const labels = await page.evaluate<{ text: string; size: number }[]>(
+      `[...document.querySelectorAll('[data-testid="joins-chart"] svg text')].map((n) => ({
+        text: n.textContent ?? '',
+        size: parseFloat(getComputedStyle(n).fontSize),
+      }))`,
+    );
+    expect(labels.length).toBeGreaterThan(3);
+    for (const l of labels) expect(l.size, l.text).toBeGreaterThanOrEqual(12);
+    const numbers = labels.map((l) => l.text).filter((t) => /^[\d.,]+$/.test(t));
+    expect(numbers.length).toBeGreaterThan(1);
+    for (const n of numbers) expect(n, 'a count tick').toMatch(/^\d+(\.\d{3})*$/);
+    expect(labels.some((l) => /^\d{1,2}\. [A-ZÄÖÜ][a-zä]{2}/.test(l.text))).toBe(true);
+    expect(await page.getByTestId('chart-legend').textContent()).toContain('Alle Beitritte');
+    await shot(page, '07b-history-all-time');
   });
 
   it('filters the join history, shows each reason and the chart, and exports CSV', async () => {
@@ -267,6 +373,22 @@ suite('dashboard in a browser', () => {
     await page.goto(guildPath(`/history?outcome=left`));
     expect(await page.getByTestId('history').locator('tbody tr').count()).toBe(1);
     expect(await page.getByTestId('history').textContent()).toContain('Weg Wanda');
+
+    // Members and inviters by name and face; search by the start of a name.
+    await page.goto(guildPath('/history?range=all'));
+    const anna = page.getByTestId('history').locator('tr', { hasText: 'Anna Avatar' });
+    expect(await anna.locator('th .person').getAttribute('data-avatar')).toContain(MEMBER_AVATAR);
+    expect(await anna.locator('td .person').textContent()).toContain('Mo Moderator');
+    await page.getByLabel('Mitglied').fill('ann');
+    await page.getByRole('button', { name: 'Filtern' }).click();
+    await page.waitForURL(/member=ann/);
+    expect(await page.getByTestId('history').locator('tbody tr').count()).toBe(1);
+    expect(await page.getByTestId('history-count').textContent()).toContain('1 Beitritt');
+    await page.goto(guildPath('/history?inviter=MO'));
+    const byMo = world.joins.filter((j) => j.inviterId === world.mod.id).length;
+    expect(await page.getByTestId('history-count').textContent()).toContain(`${byMo} Beitritte`);
+    await page.goto(guildPath('/history?inviter=nobody-called-this'));
+    expect(await page.getByTestId('history-count').textContent()).toContain('0 Beitritte');
 
     await page.goto(guildPath(`/history?code=${world.adminInvite.code}`));
     expect(await page.getByTestId('history-count').textContent()).toContain('7 Beitritte');
@@ -326,10 +448,24 @@ suite('dashboard in a browser', () => {
     await page.goto(guildPath('/history?outcome=ambiguous'));
     await page.getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' }).click();
     await page.waitForURL(/\/history\/\d+$/);
+    const joinPage = page.url();
     await page.getByLabel('Einladungscode').selectOption(world.modInvite.code);
     await page.getByRole('button', { name: 'Zuordnen' }).click();
     await page.waitForURL(/resolved=\d+/);
-    expect(await page.getByTestId('resolved').textContent()).toContain('wurde zugeordnet');
+    const result = page.getByTestId('resolution');
+    expect(await result.textContent()).toContain('wurde zugeordnet');
+    expect(await result.getByTestId('resolution-code').textContent()).toContain(
+      world.modInvite.code,
+    );
+    expect(await result.getByTestId('resolution-inviter').textContent()).toContain('Mo Moderator');
+    expect(await result.getByTestId('resolution-by').textContent()).toContain('Ada Admin');
+    expect(await result.locator('time').getAttribute('title')).toMatch(/UTC$/);
+    await shot(page, '10-resolved');
+    // The join's own page now shows the result instead of "cannot be assigned".
+    await page.goto(joinPage);
+    expect(await page.getByTestId('resolution').textContent()).toContain('Ada Admin');
+    expect(await page.textContent('main')).not.toContain('kann nicht zugeordnet werden');
+    await shot(page, '11-join');
     await page.goto(guildPath(`/history?code=${world.modInvite.code}`));
     const row = page.getByTestId('history').locator('tr', { hasText: 'Unklar Ulla' });
     expect(await row.textContent()).toContain('von Admin zugeordnet');
@@ -471,7 +607,24 @@ suite('dashboard in a browser', () => {
     const actions = (await listAudit(db, world.guild.id, { limit: 50 }))
       .map((a) => a.action)
       .sort();
-    expect(actions).toEqual(['code.exclude', 'code.exclude', 'join.resolve', 'settings.update']);
+    expect(actions).toEqual([
+      'code.exclude',
+      'code.exclude',
+      'join.resolve',
+      'settings.test',
+      'settings.update',
+    ]);
+    // The test message waits in the outbox for the log channel, pinging nobody.
+    const queued = await db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.guildId, world.guild.id), isNull(outbox.joinId)));
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ kind: 'log', targetId: world.logChannel.id });
+    const body = queued[0]!.body as { content: string; allowed_mentions: unknown };
+    expect(body.content).toContain('Test message from the dashboard');
+    expect(body.content).toContain('kam über abc123 von');
+    expect(body.allowed_mentions).toEqual({ parse: [], users: [] });
     const sessions = await db
       .select()
       .from(authSessions)

@@ -12,11 +12,14 @@ import type { JoinOutcome } from '../../db/schema';
 import { DEFAULT_BOT_PERMISSIONS, type Simulator } from '../sim/index';
 
 export const FORMULA_NAME = '=HYPERLINK("http://evil.example","click")';
+/** Avatar hashes in Discord's shape: the admin has one, and so does the member "Anna Avatar". */
+export const ADMIN_AVATAR = 'a1'.repeat(16);
+export const MEMBER_AVATAR = 'b2'.repeat(16);
 
 export type World = Awaited<ReturnType<typeof buildWorld>>;
 
 export async function buildWorld(sim: Simulator, db: Db) {
-  const admin = sim.createUser({ username: 'ada', globalName: 'Ada Admin' });
+  const admin = sim.createUser({ username: 'ada', globalName: 'Ada Admin', avatar: ADMIN_AVATAR });
   const mod = sim.createUser({ username: 'mo', globalName: 'Mo Moderator' });
   const member = sim.createUser({ username: 'max', globalName: 'Max Member' });
   const stranger = sim.createUser({ username: 'sam', globalName: 'Sam Stranger' });
@@ -82,12 +85,17 @@ export async function buildWorld(sim: Simulator, db: Db) {
     id: u.id,
     username: u.username,
     globalName: u.globalName,
-    avatar: null,
+    avatar: u.avatar ?? null,
     bot: false,
   }));
   let seq = 0;
   const joiners: { id: string; name: string }[] = [];
-  const joins: { memberId: string; outcome: JoinOutcome; code: string | null }[] = [];
+  const joins: {
+    memberId: string;
+    outcome: JoinOutcome;
+    code: string | null;
+    inviterId: string | null;
+  }[] = [];
   async function join(
     outcome: Exclude<JoinOutcome, 'pending'>,
     code: string | null,
@@ -101,7 +109,7 @@ export async function buildWorld(sim: Simulator, db: Db) {
       id,
       username: name.toLowerCase().replace(/\W+/g, ''),
       globalName: name,
-      avatar: null,
+      avatar: name === 'Anna Avatar' ? MEMBER_AVATAR : null,
       bot: false,
     });
     await upsertUsers(db, people.slice(-1));
@@ -131,7 +139,7 @@ export async function buildWorld(sim: Simulator, db: Db) {
       },
       { xpPerInvite: 50, excluded: false },
     );
-    joins.push({ memberId: id, outcome, code });
+    joins.push({ memberId: id, outcome, code, inviterId });
     return id;
   }
   await upsertUsers(db, people);
@@ -139,6 +147,7 @@ export async function buildWorld(sim: Simulator, db: Db) {
   await join('exact', modInvite.code, mod.id, 1);
   await join('exact', modInvite.code, mod.id, 2);
   await join('exact', adminInvite.code, admin.id, 0, FORMULA_NAME);
+  const annaId = await join('exact', modInvite.code, mod.id, 40, 'Anna Avatar');
   const ambiguousId = await join('ambiguous', null, null, 0, 'Unklar Ulla');
   await join('unknown', null, null, 3, 'Niemand Nina');
   const leaver = await join('exact', modInvite.code, mod.id, 4, 'Weg Wanda');
@@ -160,6 +169,7 @@ export async function buildWorld(sim: Simulator, db: Db) {
     modInvite,
     joins,
     ambiguousId,
+    annaId,
   };
 }
 

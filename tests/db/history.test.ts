@@ -5,7 +5,6 @@ import {
   decodeCursor,
   encodeCursor,
   exportJoins,
-  findInviterIdsByName,
   getJoin,
   joinsPerDay,
   listJoins,
@@ -13,12 +12,15 @@ import {
   type HistoryRow,
 } from '../../db/queries/history';
 import { applyDecision, recordLeave } from '../../db/queries/joins';
-import { upsertUsers } from '../../db/queries/users';
+import { findGuildUserIdsByName, upsertUsers } from '../../db/queries/users';
+import { getInviterSummary, listInviterCodes } from '../../db/queries/inviters';
+import { storeCreatedInvite } from '../../db/queries/invites';
 import type { JoinOutcome } from '../../db/schema';
 import { createTestDb, dbKinds, type TestDb, storeGuild } from '../helpers/db';
 
 const GUILD = '100000000000000501';
 const OTHER_GUILD = '100000000000000502';
+const EMPTY_GUILD = '100000000000000503';
 const ALICE = '400000000000000001';
 const BOB = '400000000000000002';
 const NOW = new Date('2026-03-31T12:00:00Z');
@@ -205,6 +207,70 @@ describe.each(dbKinds)('join history on %s', (kind) => {
     expect(chart.days.find((d) => d.day === '2026-03-30')!.counts).toEqual({ aaa: 2, bbb: 0 });
     const total = chart.days.reduce((sum, d) => sum + (d.counts.aaa ?? 0), 0);
     expect(total).toBe(20);
+    // The total counts every join of the day, with or without a code.
+    const allSince = (t: number) => expected((s) => s.at.getTime() >= t);
+    const start = Date.parse(`${chart.days[0]!.day}T00:00:00Z`);
+    expect(chart.days.reduce((sum, d) => sum + d.total, 0)).toBe(allSince(start));
+    expect(chart.bucket).toBe('day');
+  });
+
+  it('charts all time from the first join, and one inviter alone', async () => {
+    const all = await joinsPerDay(handle.db, GUILD, { days: null, top: 5, now: NOW });
+    const first = Math.min(...seeded.map((s) => s.seed.at.getTime()));
+    expect(all.days[0]!.day).toBe(new Date(first).toISOString().slice(0, 10));
+    expect(all.days.at(-1)!.day).toBe('2026-03-31');
+    expect(all.days.reduce((sum, d) => sum + d.total, 0)).toBe(expected(() => true));
+    const bob = await joinsPerDay(handle.db, GUILD, { days: 7, inviterId: BOB, now: NOW });
+    expect(bob.codes).toEqual(['bbb']);
+    expect(bob.days.reduce((sum, d) => sum + d.total, 0)).toBe(
+      expected((s) => s.inviter === BOB && s.at.getTime() >= Date.parse('2026-03-25T00:00:00Z')),
+    );
+  });
+
+  it('switches to weeks (from Monday) when all time is long', async () => {
+    const later = new Date(NOW.getTime() + 200 * 86_400_000);
+    const all = await joinsPerDay(handle.db, GUILD, { days: null, now: later });
+    expect(all.bucket).toBe('week');
+    expect(new Date(`${all.days[0]!.day}T00:00:00Z`).getUTCDay()).toBe(1);
+    expect(all.days.reduce((sum, d) => sum + d.total, 0)).toBe(expected(() => true));
+  });
+
+  it('sums up one inviter: joins, who stayed, who left, rank, codes', async () => {
+    const alice = await getInviterSummary(handle.db, GUILD, ALICE);
+    const ofAlice = (s: Seed) => s.inviter === ALICE;
+    const leftIds = new Set([seeded[0]!.memberId]);
+    expect(alice).toMatchObject({
+      globalName: 'Alice A',
+      attributed: expected(ofAlice),
+      left: expected((s, id) => ofAlice(s) && leftIds.has(id)),
+      stillHere: expected((s, id) => ofAlice(s) && !leftIds.has(id)),
+      rank: 1,
+    });
+    const bob = await getInviterSummary(handle.db, GUILD, BOB);
+    expect(bob!.attributed).toBe(expected((s) => s.inviter === BOB));
+    expect(bob!.rank).toBe(2);
+    expect(await getInviterSummary(handle.db, GUILD, '400000000000000099')).toBeNull();
+    expect(await getInviterSummary(handle.db, EMPTY_GUILD, ALICE)).toBeNull();
+
+    await storeCreatedInvite(handle.db, GUILD, {
+      code: 'aaa',
+      uses: 25,
+      maxUses: 0,
+      expiresAt: null,
+      inviterId: ALICE,
+      channelId: null,
+      temporary: false,
+      deletedAt: null,
+    });
+    const codes = await listInviterCodes(handle.db, GUILD, ALICE);
+    expect(codes).toEqual([
+      expect.objectContaining({
+        code: 'aaa',
+        uses: 25,
+        joins: expected((s) => s.code === 'aaa' && s.inviter === ALICE),
+      }),
+    ]);
+    expect(await listInviterCodes(handle.db, GUILD, BOB)).toEqual([]);
   });
 
   it('summarises the recent joins by outcome', async () => {
@@ -219,10 +285,31 @@ describe.each(dbKinds)('join history on %s', (kind) => {
     expect(summary.left).toBe(1);
   });
 
-  it('finds inviters by name within the guild', async () => {
-    expect(await findInviterIdsByName(handle.db, GUILD, 'ALICE a')).toEqual([ALICE]);
-    expect(await findInviterIdsByName(handle.db, GUILD, 'bob')).toEqual([BOB]);
-    expect(await findInviterIdsByName(handle.db, GUILD, 'nobody')).toEqual([]);
+  it('finds inviters by the start of a name within the guild', async () => {
+    const find = (prefix: string) => findGuildUserIdsByName(handle.db, GUILD, prefix, 'inviter');
+    expect(await find('ALICE a')).toEqual([ALICE]);
+    expect(await find('ali')).toEqual([ALICE]);
+    expect(await find('bo')).toEqual([BOB]);
+    expect(await find('nobody')).toEqual([]);
+    // LIKE wildcards typed by a user match only themselves.
+    expect(await find('%')).toEqual([]);
+    expect(await find('_lice')).toEqual([]);
+    // Only inviters of the given guild.
+    expect(await findGuildUserIdsByName(handle.db, EMPTY_GUILD, 'ali', 'inviter')).toEqual([]);
+  });
+
+  it('finds members by the start of a name and filters the history by them', async () => {
+    const member = seeded.find((s) => s.seed.code === 'bbb')!.memberId;
+    await upsertUsers(handle.db, [
+      { id: member, username: 'zoe_42', globalName: 'Zoë', avatar: 'abc', bot: false },
+    ]);
+    const ids = await findGuildUserIdsByName(handle.db, GUILD, 'ZO', 'member');
+    expect(ids).toEqual([member]);
+    expect(await findGuildUserIdsByName(handle.db, GUILD, 'zo', 'inviter')).toEqual([]);
+    const page = await listJoins(handle.db, GUILD, { memberIds: ids });
+    expect(page.rows.map((r) => r.memberId)).toEqual([member]);
+    expect(page.rows[0]!.memberName).toBe('Zoë');
+    expect((await listJoins(handle.db, GUILD, { memberIds: [] })).rows).toEqual([]);
   });
 
   it('keeps cursors exact to the microsecond', () => {

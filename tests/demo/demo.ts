@@ -3,28 +3,35 @@
  * the gateway and the dashboard in this process on embedded PGlite (./data/demo, fresh each run),
  * seeds a demo server, then lets members join at a gentle pace through its invites (now and then a
  * vanity join, a bot, a Discovery join, a leave). Log in to the dashboard "with Discord": the
- * simulator signs you in as the demo admin. Ctrl-C stops everything.
+ * simulator signs you in as the demo admin. The server starts with 60 days of history. The console
+ * shows a short banner and the joins; the JSON logs go to a file (named in the banner). Ctrl-C stops
+ * everything.
  * Env: DEMO_PORT (dashboard, default 3000), DEMO_SIM_PORT (default: any free port),
- * DEMO_JOIN_EVERY_MS (default 4000), DEMO_DATA_DIR (default ./data/demo, wiped at start).
+ * DEMO_JOIN_EVERY_MS (default 4000), DEMO_DATA_DIR (default ./data/demo, wiped at start),
+ * LOG_FILE (default demo.log next to the data directory), LOG_LEVEL (default info).
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { openDatabase } from '../../db/migrate';
-import { createLogger } from '../../db/shared/log';
+import { createLogger, sendLogsTo } from '../../db/shared/log';
 import { excludeCode } from '../../db/queries/excluded-codes';
 import { upsertGuild } from '../../db/queries/guilds';
-import { updateGuildSettings } from '../../db/queries/settings';
+import { getGuildSettings, updateGuildSettings } from '../../db/queries/settings';
 import { startAllInOne } from '../../gateway/all-in-one';
 import { simulatorGateway } from '../helpers/simulator-gateway';
 import { ensureDashboardBuild } from '../helpers/dashboard-build';
 import { startSimulator } from '../sim';
+import { demoHistory, seedDemoHistory } from './history';
 import { buildDemoWorld } from './world';
 
-const log = createLogger('demo', { level: process.env.LOG_LEVEL ?? 'warn' });
+const log = createLogger('demo', { level: process.env.LOG_LEVEL ?? 'info' });
 const say = (line: string) => console.log(line);
 
 async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DEMO_DATA_DIR ?? join('data', 'demo'));
+  const logFile = resolve(process.env.LOG_FILE ?? join(dirname(dataDir), 'demo.log'));
+  sendLogsTo(logFile);
   ensureDashboardBuild(say);
   const sim = await startSimulator({
     port: Number(process.env.DEMO_SIM_PORT ?? 0),
@@ -35,7 +42,6 @@ async function main(): Promise<void> {
   const world = buildDemoWorld(sim);
   sim.setOAuthUser(world.adminId);
 
-  const dataDir = resolve(process.env.DEMO_DATA_DIR ?? join('data', 'demo'));
   rmSync(dataDir, { recursive: true, force: true });
   const db = await openDatabase({ dataDir }, { log });
   await upsertGuild(db.db, {
@@ -53,6 +59,18 @@ async function main(): Promise<void> {
     world.adminId,
   );
   await excludeCode(db.db, world.guildId, world.teamCode, world.adminId);
+  const settings = await getGuildSettings(db.db, world.guildId);
+  const history = demoHistory(world, new Date());
+  const seededJoins = await seedDemoHistory(db.db, history, {
+    xpPerInvite: settings.xpPerInvite,
+    excludedCodes: new Set([world.teamCode]),
+  });
+  // The invites were used by that history: their counters say so before the gateway reads them.
+  for (const { code } of world.codes) {
+    sim.setInviteUses(code, history.joins.filter((j) => j.code === code).length);
+  }
+  const vanityJoins = history.joins.filter((j) => j.outcome === 'vanity').length;
+  sim.setVanity(world.guildId, world.vanityCode, 12 + vanityJoins);
 
   const port = Number(process.env.DEMO_PORT ?? 3000);
   const origin = `http://127.0.0.1:${port}`;
@@ -68,14 +86,15 @@ async function main(): Promise<void> {
   const [{ db: _db, log: _log, ...gateway }, hooks] = simulatorGateway(sim, db, { log });
   const app = await startAllInOne({ db, log, gateway, hooks, web: { port, host: '127.0.0.1' } });
 
+  const shown = (path: string) =>
+    relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
   say('');
-  say(`Invite Tracker demo is running.`);
+  say('Invite Tracker demo is running.');
   say(`  Dashboard:  ${origin}  (“Mit Discord anmelden” signs you in as Demo-Admin)`);
+  say(`  Server:     ${world.guildName}, ${seededJoins} joins over the last 60 days`);
   say(`  Simulator:  ${sim.controlUrl}  (control API, see tests/sim/README.md)`);
-  say(
-    `  Server:     ${world.guildName}, invite log in #willkommen; the team code ${world.teamCode} is excluded`,
-  );
-  say('Members join every few seconds. Ctrl-C stops.');
+  say(`  Logs:       ${shown(logFile)}  (JSON lines)`);
+  say('New members join every few seconds. Ctrl-C stops.');
   say('');
 
   const every = Number(process.env.DEMO_JOIN_EVERY_MS ?? 4000);

@@ -11,9 +11,12 @@ export type DemoWorld = {
   welcomeChannelId: string;
   adminId: string;
   teamCode: string;
-  /** Codes with how often newcomers pick them. */
-  codes: { code: string; weight: number }[];
+  vanityCode: string;
+  /** Codes with their inviter and how often newcomers pick them. */
+  codes: { code: string; inviterId: string; weight: number }[];
 };
+
+const VANITY = 'spieleabend';
 
 export function buildDemoWorld(sim: Simulator): DemoWorld {
   const admin = sim.createUser({ username: 'demo-admin', globalName: 'Demo-Admin', locale: 'de' });
@@ -21,7 +24,7 @@ export function buildDemoWorld(sim: Simulator): DemoWorld {
     name: 'Spieleabend Community',
     ownerId: admin.id,
     locale: 'de',
-    vanityCode: 'spieleabend',
+    vanityCode: VANITY,
     vanityUses: 12,
     // The bot can read invites, the audit log (to confirm used-up one-use links) and post.
     botPermissions: (1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 5n) | (1n << 4n) | (1n << 7n),
@@ -40,15 +43,18 @@ export function buildDemoWorld(sim: Simulator): DemoWorld {
   const codes = [
     {
       code: sim.createInvite(guild.id, { inviterId: lena.id, channelId: welcome.id }).code,
+      inviterId: lena.id,
       weight: 5,
     },
     {
       code: sim.createInvite(guild.id, { inviterId: lena.id, channelId: events.id }).code,
+      inviterId: lena.id,
       weight: 2,
     },
     {
-      code: sim.createInvite(guild.id, { inviterId: max.id, channelId: welcome.id, maxUses: 25 })
+      code: sim.createInvite(guild.id, { inviterId: max.id, channelId: welcome.id, maxUses: 250 })
         .code,
+      inviterId: max.id,
       weight: 3,
     },
     {
@@ -57,17 +63,19 @@ export function buildDemoWorld(sim: Simulator): DemoWorld {
         channelId: events.id,
         maxAge: 7 * 86_400,
       }).code,
+      inviterId: sophie.id,
       weight: 3,
     },
   ];
   const teamCode = sim.createInvite(guild.id, { inviterId: team.id, channelId: welcome.id }).code;
-  codes.push({ code: teamCode, weight: 2 });
+  codes.push({ code: teamCode, inviterId: team.id, weight: 2 });
   return {
     guildId: guild.id,
     guildName: guild.name,
     welcomeChannelId: welcome.id,
     adminId: admin.id,
     teamCode,
+    vanityCode: VANITY,
     codes,
   };
 }

@@ -166,6 +166,7 @@ const routes: ControlRoute[] = [
       sim.createUser({
         username: optStr(b, 'username'),
         globalName: b.globalName === null ? null : optStr(b, 'globalName'),
+        avatar: optStr(b, 'avatar'),
         bot: optBool(b, 'bot'),
         dmsClosed: optBool(b, 'dmsClosed'),
         locale: optStr(b, 'locale'),

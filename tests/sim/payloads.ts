@@ -14,7 +14,7 @@ export function userPayload(user: UserRec): Record<string, unknown> {
     username: user.username,
     discriminator: '0',
     global_name: user.globalName,
-    avatar: user.avatar,
+    avatar: user.avatar ?? null,
     ...(user.bot ? { bot: true } : {}),
     public_flags: 0,
     flags: 0,

@@ -33,11 +33,11 @@ import type { SimChannel, SimGuild, SimInvite, SimMember, SimRole, SimUser } fro
 export type CreateUserOptions = {
   username?: string;
   globalName?: string | null;
+  avatar?: string | null;
   bot?: boolean;
   dmsClosed?: boolean;
   locale?: string;
   id?: string;
-  avatar?: string | null;
 };
 
 export function createUser(core: Core, o: CreateUserOptions = {}): UserRec {
@@ -49,10 +49,10 @@ export function createUser(core: Core, o: CreateUserOptions = {}): UserRec {
     id,
     username,
     globalName: o.globalName === undefined ? (o.bot ? null : username) : o.globalName,
+    avatar: o.avatar ?? null,
     bot: o.bot ?? false,
     dmsClosed: o.dmsClosed ?? false,
     locale: o.locale ?? 'en-US',
-    avatar: o.avatar ?? null,
   };
   core.world.users.set(id, user);
   return user;

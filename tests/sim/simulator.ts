@@ -192,6 +192,17 @@ export class Simulator {
     return invite ? scenario.toSimInvite(invite) : undefined;
   }
 
+  /**
+   * Sets an invite's use count without any join or event: a server's past before the bot arrived
+   * (the demo's history). Throws for an invite that is not live.
+   */
+  setInviteUses(code: string, uses: number): void {
+    const invite = this.#core.world.liveInvite(code);
+    if (!invite) throw new SimError(`unknown invite ${code}`);
+    if (!Number.isInteger(uses) || uses < 0) throw new SimError('uses must be a whole number');
+    invite.uses = uses;
+  }
+
   /** Live invites of a guild (what GET /guilds/{id}/invites would list). */
   invites(guildId: string): SimInvite[] {
     return this.#core.world.guildInvites(guildId).map(scenario.toSimInvite);

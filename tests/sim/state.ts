@@ -12,11 +12,11 @@ export type UserRec = {
   id: string;
   username: string;
   globalName: string | null;
+  /** Avatar hash (null: Discord's default avatar). */
+  avatar: string | null;
   bot: boolean;
   dmsClosed: boolean;
   locale: string;
-  /** Avatar hash (null: the default avatar). */
-  avatar: string | null;
 };
 
 export type RoleRec = {

@@ -47,6 +47,7 @@ export type SimUser = {
   id: string;
   username: string;
   globalName: string | null;
+  avatar?: string | null;
   bot: boolean;
   dmsClosed: boolean;
   locale: string;

@@ -29,8 +29,43 @@ export function translate(
   );
 }
 
-export function createTranslator(locale: Locale): Translate {
-  return (key, params) => translate(locale, key, params);
+/** Keys with plural forms: `base.one`, `base.other` (and whichever CLDR categories a language needs). */
+export type PluralBase = MessageKey extends infer K
+  ? K extends `${infer B}.other`
+    ? B
+    : never
+  : never;
+
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+/**
+ * The form of `base` for the count `n` by the language's plural rules (Intl.PluralRules), with `{n}`
+ * filled in as a formatted number; a category the catalogue lacks falls back to `other`.
+ */
+export function translatePlural(
+  locale: Locale,
+  base: PluralBase,
+  n: number,
+  params: Record<string, string | number> = {},
+): string {
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(intlLocale(locale))));
+  const exact = `${base}.${rules.select(n)}`;
+  const key = (Object.hasOwn(MESSAGES[locale], exact) ? exact : `${base}.other`) as MessageKey;
+  return translate(locale, key, { n: formatNumber(locale, n), ...params });
+}
+
+export type Translator = Translate & {
+  /** `t.plural('history.count', 3)`: see translatePlural. */
+  plural: (base: PluralBase, n: number, params?: Record<string, string | number>) => string;
+};
+
+export function createTranslator(locale: Locale): Translator {
+  const t: Translate = (key, params) => translate(locale, key, params);
+  return Object.assign(t, {
+    plural: (base: PluralBase, n: number, params?: Record<string, string | number>) =>
+      translatePlural(locale, base, n, params),
+  });
 }
 
 export function isLocale(value: unknown): value is Locale {
@@ -53,15 +88,27 @@ export function pickLocale(cookie: string | undefined, acceptLanguage: string | 
   return DEFAULT_LOCALE;
 }
 
-/** Dates and numbers in the user's language. */
-export function formatDateTime(locale: Locale, date: Date | string): string {
-  return new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'UTC',
+/** The BCP 47 tag Intl formats with for a UI language. */
+export function intlLocale(locale: Locale): string {
+  return locale === 'de' ? 'de-DE' : 'en-GB';
+}
+
+/**
+ * Dates and numbers in the user's language. Times are in `timeZone` (the viewer's, once the browser
+ * has said which; UTC on the server, marked as such).
+ */
+export function formatDateTime(locale: Locale, date: Date | string, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    ...(timeZone === 'UTC' ? { timeZoneName: 'short' } : {}),
   }).format(typeof date === 'string' ? new Date(date) : date);
 }
 
 export function formatNumber(locale: Locale, n: number): string {
-  return new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB').format(n);
+  return new Intl.NumberFormat(intlLocale(locale)).format(n);
 }

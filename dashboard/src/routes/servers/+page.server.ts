@@ -4,6 +4,7 @@ import { presentGuildIds } from '$db/queries/guilds';
 import { deleteSessionCookie } from '$lib/server/auth/cookies';
 import { requireUser } from '$lib/server/auth/require-user';
 import { invalidateSession } from '$lib/server/auth/session';
+import { guildIconUrl } from '$lib/avatar';
 import { getConfig } from '$lib/server/config';
 import { loginUrl } from '$lib/server/http/safe-next';
 import { DiscordAuthError } from '$lib/server/discord/user-api';
@@ -11,9 +12,6 @@ import { canManageGuild, userGuilds } from '$lib/server/guilds/access';
 import { botInviteUrl } from '$lib/server/guilds/invite-link';
 import { translate } from '$lib/i18n';
 import type { PageServerLoad } from './$types';
-
-const iconUrl = (id: string, icon: string | null) =>
-  icon ? `https://cdn.discordapp.com/icons/${id}/${icon}.png?size=64` : null;
 
 export const load: PageServerLoad = async ({ locals, cookies }) => {
   const { session } = requireUser(locals, '/servers');
@@ -42,14 +40,14 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
     withBot: managed
       .filter((g) => present.has(g.id))
       .sort(byName)
-      .map((g) => ({ id: g.id, name: g.name, icon: iconUrl(g.id, g.icon) })),
+      .map((g) => ({ id: g.id, name: g.name, icon: guildIconUrl(g.id, g.icon) })),
     withoutBot: managed
       .filter((g) => !present.has(g.id))
       .sort(byName)
       .map((g) => ({
         id: g.id,
         name: g.name,
-        icon: iconUrl(g.id, g.icon),
+        icon: guildIconUrl(g.id, g.icon),
         inviteUrl: botInviteUrl(config.authorizeUrl, config.clientId, g.id),
       })),
   };

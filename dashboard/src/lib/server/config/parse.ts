@@ -8,6 +8,8 @@ export type DashboardConfig = {
   /** Postgres (DATABASE_URL, DATABASE_POOLED) or PGlite (PGLITE_DIR); MIGRATIONS_DIR. */
   database: DatabaseSettings;
   logLevel: string;
+  /** Append the JSON logs to this file instead of standard output. */
+  logFile: string | undefined;
   clientId: string;
   clientSecret: string;
   botToken: string;
@@ -138,6 +140,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
         migrationsFolder: value('MIGRATIONS_DIR') ?? 'db/migrations',
       },
       logLevel,
+      logFile: value('LOG_FILE'),
       clientId,
       clientSecret,
       botToken,

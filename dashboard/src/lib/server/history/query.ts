@@ -14,12 +14,14 @@ export type HistoryQuery = {
   /** Fair play: fake, reward still waiting, or one fake-account flag. */
   flag: HistoryFlag | null;
   code: string | null;
-  /** As typed: a user id, or a username / display name. */
+  /** As typed: a user id, or the start of a username / display name. */
   inviter: string | null;
+  /** As typed: the joining member's id or the start of their name. */
+  member: string | null;
   before: HistoryCursor | null;
   after: HistoryCursor | null;
   /** Filter fields that were given but invalid (shown as errors, ignored in the query). */
-  invalid: ('outcome' | 'flag' | 'code' | 'inviter')[];
+  invalid: ('outcome' | 'flag' | 'code' | 'inviter' | 'member')[];
 };
 
 export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
@@ -40,16 +42,20 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
     invalid.push('code');
     code = null;
   }
-  let inviter = text('inviter');
-  if (inviter !== null && inviter.length > 100) {
-    invalid.push('inviter');
-    inviter = null;
-  }
+  const person = (name: 'inviter' | 'member') => {
+    const value = text(name);
+    if (value === null || value.length <= 100) return value;
+    invalid.push(name);
+    return null;
+  };
+  const inviter = person('inviter');
+  const member = person('member');
   return {
     outcome,
     flag,
     code,
     inviter,
+    member,
     before: decodeCursor(params.get('before')),
     after: decodeCursor(params.get('after')),
     invalid,
@@ -58,7 +64,10 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
 
 /** `?outcome=…&flag=…&code=…&inviter=…` plus extra parameters (a cursor), without empty ones. */
 export function historySearch(
-  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'> & { flag?: HistoryFlag | null },
+  query: Pick<HistoryQuery, 'outcome' | 'code' | 'inviter'> & {
+    flag?: HistoryFlag | null;
+    member?: string | null;
+  },
   extra: Record<string, string | null> = {},
 ): string {
   const params = new URLSearchParams();

@@ -4,6 +4,7 @@ import type { HistoryRow } from '$db/queries/history';
 import type { Locale } from '$db/schema';
 import { RESOLVABLE_OUTCOMES } from '$db/queries/joins';
 import { isolateName } from '$lib/names';
+import { userAvatarUrl } from '$lib/avatar';
 
 /** Pages isolate the names inside reason sentences (see $lib/names); the CSV keeps the raw text. */
 type ViewOptions = { isolateNames?: boolean };
@@ -25,6 +26,7 @@ export function joinView(locale: Locale, row: HistoryRow, options: ViewOptions =
     id: row.id,
     memberId: row.memberId,
     member: row.memberName ?? row.memberId,
+    memberAvatar: userAvatarUrl(row.memberId, row.memberAvatar),
     bot: row.memberBot,
     joinedAt: row.joinedAt.toISOString(),
     outcome: row.outcome,
@@ -33,6 +35,9 @@ export function joinView(locale: Locale, row: HistoryRow, options: ViewOptions =
     code: row.code,
     inviterId: row.inviterId,
     inviter: row.inviterId ? (row.inviterName ?? row.inviterId) : null,
+    inviterAvatar: row.inviterId ? userAvatarUrl(row.inviterId, row.inviterAvatar) : null,
+    resolvedBy: row.resolvedBy,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
     excluded: row.excluded,
     xp: row.xpAwarded,
     leftAt: row.leftAt?.toISOString() ?? null,

@@ -1,6 +1,7 @@
 /** A leaderboard row as the overview's top list and the leaderboard page show it: with a display name. */
 import type { LeaderboardRow } from '$db/queries/leaderboard';
 import { displayName } from '$db/queries/users';
+import { userAvatarUrl } from '$lib/avatar';
 
 export function leaderboardView(row: LeaderboardRow) {
   const profile =
@@ -9,6 +10,7 @@ export function leaderboardView(row: LeaderboardRow) {
     rank: row.rank,
     inviterId: row.inviterId,
     name: displayName(profile, row.inviterId),
+    avatar: userAvatarUrl(row.inviterId, row.avatar),
     invites: row.invites,
     regular: row.regular,
     leaves: row.leaves,

@@ -9,6 +9,7 @@ import {
 } from '$db/queries/excluded-codes';
 import { listStoredInvites } from '$db/queries/invites';
 import { displayName, getUsers } from '$db/queries/users';
+import { userAvatarUrl } from '$lib/avatar';
 import { getConfig } from '$lib/server/config';
 import { getBotApi } from '$lib/server/discord/bot-api';
 import { managedGuild, requireBotPresent } from '$lib/server/guilds/guard';
@@ -40,7 +41,12 @@ export const load: PageServerLoad = async ({ locals }) => {
       code: i.code,
       uses: i.uses,
       maxUses: i.maxUses,
+      inviterId: i.inviterId,
       inviter: i.inviterId ? displayName(names.get(i.inviterId), i.inviterId) : null,
+      inviterAvatar: i.inviterId
+        ? userAvatarUrl(i.inviterId, names.get(i.inviterId)?.avatar)
+        : null,
+      expiresAt: i.expiresAt?.toISOString() ?? null,
       channel: i.channelId ? (channelNames.get(i.channelId) ?? i.channelId) : null,
       excluded: excludedSet.has(i.code),
     })),

@@ -3,7 +3,9 @@
  * flags, minimum stay, required role, leave message, XP take-back), templates, language.
  */
 import { fail } from '@sveltejs/kit';
-import { recordAudit } from '$db/queries/audit';
+import { lastAuditAt, recordAudit } from '$db/queries/audit';
+import { getGuild, lockGuild } from '$db/queries/guilds';
+import { enqueueMessage } from '$db/queries/outbox';
 import {
   getGuildSettings,
   MAX_ACCOUNT_AGE_DAYS,
@@ -30,6 +32,7 @@ import {
   type RoleOption,
 } from '$lib/server/settings/form';
 import { roleOptionsFrom } from '$lib/server/settings/roles';
+import { testMessageBody, testMessageWait } from '$lib/server/settings/test-message';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The guild's text and announcement channels from Discord, or null when Discord cannot be asked. */
@@ -114,5 +117,48 @@ export const actions: Actions = {
     });
     log.info({ guildId, userId: user.id, changed: Object.keys(diff) }, 'settings saved');
     return { saved: true, changed: Object.keys(diff) };
+  },
+
+  /** Queues a sample log line in the outbox (saved settings, bot language); once a minute per guild. */
+  test: async ({ locals }) => {
+    const { id: guildId, user } = managedGuild(locals);
+    const db = locals.db;
+    await requireBotPresent(db, locals.locale, guildId);
+    const outcome = await db.transaction(async (tx) => {
+      await lockGuild(tx, guildId);
+      const [settings, guild, last] = await Promise.all([
+        getGuildSettings(tx, guildId),
+        getGuild(tx, guildId),
+        lastAuditAt(tx, guildId, 'settings.test'),
+      ]);
+      const body = testMessageBody({ settings, guildName: guild?.name ?? '', adminId: user.id });
+      if (!body || !settings.logChannelId) return { error: 'noChannel' as const };
+      const wait = testMessageWait(last, Date.now());
+      if (wait > 0) return { error: 'tooSoon' as const, wait };
+      await enqueueMessage(tx, {
+        guildId,
+        joinId: null,
+        kind: 'log',
+        targetId: settings.logChannelId,
+        body,
+      });
+      await recordAudit(tx, {
+        guildId,
+        actorId: user.id,
+        action: 'settings.test',
+        details: { channelId: settings.logChannelId },
+      });
+      return { channelId: settings.logChannelId };
+    });
+    if ('error' in outcome) {
+      log.info({ guildId, userId: user.id, problem: outcome.error }, 'test message refused');
+      return outcome.error === 'tooSoon'
+        ? fail(429, { testError: 'settings.test.tooSoon' as const, seconds: outcome.wait })
+        : fail(400, { testError: 'settings.test.noChannel' as const, seconds: 0 });
+    }
+    log.info({ guildId, userId: user.id, channelId: outcome.channelId }, 'test message queued');
+    const channels = await logChannelOptions(guildId);
+    const channel = channels?.find((c) => c.id === outcome.channelId)?.name ?? outcome.channelId;
+    return { testSent: true, channel };
   },
 };
