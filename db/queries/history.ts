@@ -11,7 +11,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
 import {
   FAKE_FLAGS,
-  inviterStats,
   memberJoins,
   users,
   type FakeFlag,
