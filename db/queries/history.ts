@@ -81,6 +81,8 @@ export type HistoryRow = {
   leftAt: Date | null;
   resolvedBy: string | null;
   resolvedAt: Date | null;
+  /** When a later fact last changed the gateway's decision (see join_revisions). */
+  revisedAt: Date | null;
   fake: boolean;
   fakeFlags: FakeFlag[];
   rewardStatus: RewardStatus | null;
@@ -108,6 +110,7 @@ type RawRow = {
   left_at: Date | string | null;
   resolved_by: string | bigint | null;
   resolved_at: Date | string | null;
+  revised_at: Date | string | null;
   fake: boolean;
   fake_flags: FakeFlag[] | string;
   reward_status: RewardStatus | null;
@@ -139,6 +142,7 @@ function mapRow(r: RawRow): HistoryRow {
     leftAt: toDateOrNull(r.left_at),
     resolvedBy: idOrNull(r.resolved_by),
     resolvedAt: toDateOrNull(r.resolved_at),
+    revisedAt: toDateOrNull(r.revised_at),
     fake: r.fake,
     fakeFlags: typeof r.fake_flags === 'string' ? JSON.parse(r.fake_flags) : r.fake_flags,
     rewardStatus: r.reward_status,
@@ -176,7 +180,7 @@ const cursorTime = (c: HistoryCursor) =>
 const selectColumns = sql`j.id, j.member_id, j.member_bot,
   j.joined_at, (extract(epoch from j.joined_at) * 1000000)::bigint as joined_micros, j.outcome,
   j.reason, j.code, j.inviter_id, j.candidates, j.excluded, j.xp_awarded, j.left_at,
-  j.resolved_by, j.resolved_at, j.fake, j.fake_flags, j.reward_status, j.reward_due_at,
+  j.resolved_by, j.resolved_at, j.revised_at, j.fake, j.fake_flags, j.reward_status, j.reward_due_at,
   coalesce(nullif(m.global_name, ''), m.username) as member_name,
   coalesce(nullif(i.global_name, ''), i.username) as inviter_name,
   m.avatar as member_avatar, i.avatar as inviter_avatar`;

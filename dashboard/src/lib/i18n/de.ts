@@ -243,6 +243,13 @@ export const de = {
   'history.empty': 'Keine Beitritte für diesen Filter.',
   'history.left': 'wieder gegangen',
   'history.resolvedBadge': 'von Admin zugeordnet',
+  'history.correctedBadge': 'korrigiert',
+  'history.correctedHint': 'Spätere Fakten haben die Zuordnung geändert (zuletzt {at} UTC)',
+  'revisions.title': 'Korrekturen',
+  'revisions.lead':
+    'Der Bot hat diese Zuordnung geändert, als spätere Fakten ihr widersprachen. Die Logzeile wurde entsprechend bearbeitet.',
+  'revisions.change': '{from} → {to}',
+  'revisions.xp': 'XP: {xp}',
   'history.resolve': 'Zuordnen',
   'history.resolveLabel': 'Beitritt von {member} zuordnen',
   'history.col.time': 'Zeit',

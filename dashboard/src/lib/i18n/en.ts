@@ -235,6 +235,13 @@ export const en: Messages = {
   'history.empty': 'No joins for this filter.',
   'history.left': 'left again',
   'history.resolvedBadge': 'assigned by an admin',
+  'history.correctedBadge': 'corrected',
+  'history.correctedHint': 'Later facts changed the attribution (last at {at} UTC)',
+  'revisions.title': 'Corrections',
+  'revisions.lead':
+    'The bot changed this attribution when later facts contradicted it. The log line was edited to match.',
+  'revisions.change': '{from} → {to}',
+  'revisions.xp': 'XP: {xp}',
   'history.resolve': 'Assign',
   'history.resolveLabel': 'Assign the join of {member}',
   'history.col.time': 'Time',

@@ -42,6 +42,7 @@ export function joinView(locale: Locale, row: HistoryRow, options: ViewOptions =
     xp: row.xpAwarded,
     leftAt: row.leftAt?.toISOString() ?? null,
     resolved: row.resolvedAt !== null,
+    revisedAt: row.revisedAt?.toISOString() ?? null,
     resolvable: RESOLVABLE_OUTCOMES.includes(row.outcome),
     fake: row.fake,
     fakeFlags: row.fakeFlags,

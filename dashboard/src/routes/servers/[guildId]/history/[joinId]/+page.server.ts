@@ -16,6 +16,7 @@ import { forgetJoinsPerDay } from '$lib/server/history/chart-cache';
 import { managedGuild } from '$lib/server/guilds/guard';
 import { checkResolve, type ResolveErrors } from '$lib/server/history/resolve-form';
 import { resolutionOf } from '$lib/server/history/resolution';
+import { revisionTrail } from '$lib/server/history/revisions';
 import { joinView } from '$lib/server/history/view';
 import { log } from '$lib/server/log';
 import { translate } from '$lib/i18n';
@@ -52,6 +53,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   return {
     join: joinView(locals.locale, join, { isolateNames: true }),
     resolution: await resolutionOf(db, join),
+    revisions: await revisionTrail(db, join.id, locals.locale),
     candidates: (join.candidates ?? []).map((c) => c.code),
     options: options.map((o) => ({
       code: o.code,
