@@ -85,7 +85,7 @@ export type SolveResult = {
   lagSignature: { deficit: EpisodeJoin[]; surplusSentAt: number } | null;
   /** The usable cuts, oldest first: the fetch and the joins counted by it. */
   cuts: { fetch: EpisodeFetch; counted: ReadonlySet<string> }[];
-  /** Joins in blocks with fewer uses than joins (not closed by force, not found after downtime). */
+  /** Joins in blocks with fewer uses than joins (not closed by force; missed joins too: their uses can be counted late as well). */
   deficit: EpisodeJoin[];
 };
 
@@ -94,7 +94,13 @@ export function joinInterval(
   w: SolveWindows,
   claimant = false,
 ): { lo: number; hi: number } {
-  const hi = join.receivedAt + (claimant ? Math.max(w.lagMs, w.claimMs) : w.lagMs);
+  // A join found after a lost session was "received" when the member list was read, which may be
+  // before its event would have reached us: its late count is measured from then at the earliest.
+  const eventAt =
+    join.missed && w.offsetMs !== null && Number.isFinite(join.joinedAtMs)
+      ? Math.max(join.receivedAt, join.joinedAtMs + w.offsetMs + w.eventMs)
+      : join.receivedAt;
+  const hi = eventAt + (claimant ? Math.max(w.lagMs, w.claimMs) : w.lagMs);
   // The use was counted at the join, on Discord's clock: on ours, not before joined_at plus the
   // least the offset can be. Only a lower bound on the offset proves that. Before one is known,
   // the upper bound less a margin is a guess (it assumes the fastest event seen was quick, and a
@@ -188,7 +194,7 @@ export function solve(input: SolveInput): SolveResult {
     }
     if (!fetch.forced && blockTotal < blockJoins.length) {
       deficit = [...deficit, ...blockJoins];
-      result.deficit.push(...blockJoins.filter((j) => !j.missed));
+      result.deficit.push(...blockJoins);
     }
     if (blockJoins.length > 0) {
       const vanished = new Map(

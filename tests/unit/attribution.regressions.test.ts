@@ -77,4 +77,54 @@ describe('attribution regressions', () => {
     expect(w.fetchCount.invites).toBeLessThan(40);
     expect(w.revisions).toEqual([]);
   });
+
+  it('a join found after a lost session keeps a claim on a use counted late (m2 was exact with its code)', () => {
+    settled({
+      initial: [noInvite],
+      vanity: false,
+      latencyMs: 0,
+      canAudit: false,
+      seed: 309024521,
+      timing: {
+        clockOffsetMs: 0,
+        lateShare: 0,
+        lateMaxMs: 300,
+        afterEventShare: 1,
+        lagMaxMs: 1,
+      },
+      steps: [
+        { gapMs: 0, action: { kind: 'create', invite: noInvite } },
+        { gapMs: 0, action: { kind: 'code', pick: 0 } },
+        { gapMs: 0, action: { kind: 'restart', mode: 'identify', downMs: 0 } },
+        { gapMs: 76, action: { kind: 'code', pick: 436113765 } },
+        { gapMs: 0, action: { kind: 'create', invite: noInvite } },
+      ],
+    });
+  });
+
+  it("a missed join's late count is measured from when its event would have come, not from the member list", () => {
+    settled({
+      initial: [noInvite],
+      vanity: false,
+      latencyMs: 0,
+      canAudit: false,
+      seed: 664883104,
+      timing: {
+        clockOffsetMs: 0,
+        lateShare: 0.3,
+        lateMaxMs: 956,
+        afterEventShare: 1,
+        lagMaxMs: 926,
+      },
+      steps: [
+        { gapMs: 0, action: { kind: 'create', invite: noInvite } },
+        { gapMs: 0, action: { kind: 'code', pick: 0 } },
+        { gapMs: 0, action: { kind: 'restart', mode: 'identify', downMs: 0 } },
+        { gapMs: 973, action: { kind: 'bot' } },
+        { gapMs: 28, action: { kind: 'code', pick: 0 } },
+        { gapMs: 0, action: { kind: 'discovery' } },
+        { gapMs: 0, action: { kind: 'code', pick: 0 } },
+      ],
+    });
+  });
 });
