@@ -85,7 +85,7 @@ export type SolveResult = {
   lagSignature: { deficit: EpisodeJoin[]; surplusSentAt: number } | null;
   /** The usable cuts, oldest first: the fetch and the joins counted by it. */
   cuts: { fetch: EpisodeFetch; counted: ReadonlySet<string> }[];
-  /** Joins in blocks with fewer uses than joins (not closed by force; missed joins too: their uses can be counted late as well). */
+  /** Joins in blocks with fewer uses than joins (not closed by force), missed ones included. */
   deficit: EpisodeJoin[];
 };
 
