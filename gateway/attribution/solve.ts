@@ -89,16 +89,23 @@ export type SolveResult = {
   deficit: EpisodeJoin[];
 };
 
+/** The latest a GUILD_MEMBER_ADD is guarded against (the property test's late events go to 5 s). */
+const LOST_EVENT_MAX_DELAY_MS = 5000;
+
 export function joinInterval(
   join: EpisodeJoin,
   w: SolveWindows,
   claimant = false,
 ): { lo: number; hi: number } {
   // A join found after a lost session was "received" when the member list was read, which may be
-  // before its event would have reached us: its late count is measured from then at the earliest.
+  // before its event would have reached us; how late that event would have been nobody measured,
+  // so its late count is allowed for from the latest such an event is guarded against.
   const eventAt =
     join.missed && w.offsetMs !== null && Number.isFinite(join.joinedAtMs)
-      ? Math.max(join.receivedAt, join.joinedAtMs + w.offsetMs + w.eventMs)
+      ? Math.max(
+          join.receivedAt,
+          join.joinedAtMs + w.offsetMs + Math.max(w.eventMs, LOST_EVENT_MAX_DELAY_MS),
+        )
       : join.receivedAt;
   const hi = eventAt + (claimant ? Math.max(w.lagMs, w.claimMs) : w.lagMs);
   // The use was counted at the join, on Discord's clock: on ours, not before joined_at plus the

@@ -193,7 +193,14 @@ export class World {
       expiresAt: maxAgeMs === null ? null : this.now + maxAgeMs,
     };
     this.invites.set(code, invite);
-    this.deliver(() => this.state.inviteCreated({ ...this.view(invite), uses: 0 }, this.now));
+    this.deliver(() => {
+      const created = { ...this.view(invite), uses: 0 };
+      this.state.inviteCreated(created, this.now);
+      // The gateway stores the code with the baseline's invites (storeCreatedInvite): a restart
+      // restores it with its inviter.
+      if (this.persisted && !this.persisted.invites.some((i) => i.code === code))
+        this.persisted.invites = [...this.persisted.invites, { ...created, deletedAt: null }];
+    });
   }
 
   revoke(code: string): void {
