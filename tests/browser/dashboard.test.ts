@@ -52,6 +52,19 @@ suite('dashboard in a browser', () => {
       'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))',
     );
 
+  /**
+   * Svelte hydration resets a form to the values the server rendered, so a choice made before it
+   * would be lost: wait for the root layout's mark after every full page load.
+   */
+  const hydrated = (target: Page) =>
+    target.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+
+  async function open(target: Page, url: string) {
+    const response = await target.goto(url);
+    await hydrated(target);
+    return response;
+  }
+
   async function shot(target: Page, name: string) {
     mkdirSync(ARTIFACTS, { recursive: true });
     const size = target.viewportSize() ?? { width: 1280, height: 900 };
@@ -84,7 +97,7 @@ suite('dashboard in a browser', () => {
     // Who the simulator's authorize endpoint treats as logged in (per browser).
     await context.addCookies([{ name: 'sim_user', value: userId, url: stack.sim.authorizeUrl }]);
     const p = await context.newPage();
-    await p.goto(base);
+    await open(p, base);
     await p.getByRole('link', { name: 'Mit Discord anmelden' }).click();
     await p.waitForURL(`${base}/servers`);
     return { context, page: p };
@@ -156,7 +169,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('changes every basic setting, previews the templates live and sees them stored', async () => {
-    await page.goto(guildPath('/settings'));
+    await open(page, guildPath('/settings'));
     const channel = page.getByLabel('Log-Kanal', { exact: true });
     const options = await channel.locator('option').allTextContents();
     expect(options).toEqual(expect.arrayContaining(['#general', '#invite-log', '#news']));
@@ -182,6 +195,7 @@ suite('dashboard in a browser', () => {
     expect(await page.getByTestId('saved').textContent()).toContain('Gespeichert');
 
     await page.reload();
+    await hydrated(page);
     expect(await page.getByLabel('Log-Kanal', { exact: true }).inputValue()).toBe(
       world.logChannel.id,
     );
@@ -195,7 +209,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('sends a test message to the log channel, at most once a minute', async () => {
-    await page.goto(guildPath('/settings'));
+    await open(page, guildPath('/settings'));
     await page.getByTestId('send-test').click();
     await page.getByTestId('test-sent').waitFor();
     expect(await page.getByTestId('test-sent').textContent()).toContain('invite-log');
@@ -220,6 +234,7 @@ suite('dashboard in a browser', () => {
     expect(await page.locator('#field-minStayDays-error').textContent()).toContain('0 bis 30');
     await shot(page, '04-settings-errors');
     await page.reload();
+    await hydrated(page);
     expect(await page.getByLabel('XP pro Einladung').inputValue()).toBe('75');
     expect(await page.getByLabel('Log-Nachricht (eindeutiger Beitritt)').inputValue()).toContain(
       'kam über',
@@ -240,13 +255,14 @@ suite('dashboard in a browser', () => {
       'gehört nicht zu diesem Server',
     );
     await page.reload();
+    await hydrated(page);
     expect(await page.getByLabel('Log-Kanal', { exact: true }).inputValue()).toBe(
       world.logChannel.id,
     );
   });
 
   it('excludes a current invite code with its toggle and another one by hand', async () => {
-    await page.goto(guildPath('/codes'));
+    await open(page, guildPath('/codes'));
     const row = page.locator(`tr[data-code="${world.adminInvite.code}"]`);
     expect(await row.textContent()).toContain('Ada Admin');
     expect(await row.textContent()).toContain('#general');
@@ -271,7 +287,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('shows the leaderboard', async () => {
-    await page.goto(guildPath('/leaderboard'));
+    await open(page, guildPath('/leaderboard'));
     const rows = page.getByTestId('leaderboard').locator('tbody tr');
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toContain('Ada Admin');
@@ -293,7 +309,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('opens an inviter page from the leaderboard: counts, codes, joins over time, latest joins', async () => {
-    await page.goto(guildPath('/leaderboard'));
+    await open(page, guildPath('/leaderboard'));
     await page.getByTestId('leaderboard').getByRole('link', { name: 'Mo Moderator' }).click();
     await page.waitForURL(guildPath(`/inviters/${world.mod.id}`));
     expect(await page.getByTestId('inviter-name').textContent()).toContain('Mo Moderator');
@@ -313,13 +329,13 @@ suite('dashboard in a browser', () => {
     await page.getByTestId('joins-chart').locator('svg').first().waitFor();
     await shot(page, '06b-inviter');
     // Someone this server never saw as an inviter: 404, not an empty page.
-    const stranger = await page.goto(guildPath(`/inviters/${world.stranger.id}`));
+    const stranger = await open(page, guildPath(`/inviters/${world.stranger.id}`));
     expect(stranger!.status()).toBe(404);
-    expect((await page.goto(guildPath('/inviters/not-an-id')))!.status()).toBe(404);
+    expect((await open(page, guildPath('/inviters/not-an-id')))!.status()).toBe(404);
   });
 
   it('charts 7, 30, 90 days and all time, with whole-number ticks and readable labels', async () => {
-    await page.goto(guildPath('/history'));
+    await open(page, guildPath('/history'));
     const chart = page.getByTestId('joins-chart');
     expect(await chart.getAttribute('data-points')).toBe('30');
     // Anna joined 40 days ago: outside 30 days, inside 90 and all time.
@@ -360,7 +376,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('filters the join history, shows each reason and the chart, and exports CSV', async () => {
-    await page.goto(guildPath('/history'));
+    await open(page, guildPath('/history'));
     await page.getByTestId('joins-chart').locator('svg').first().waitFor();
     await shot(page, '07-history');
     await page.getByLabel('Ergebnis').selectOption('ambiguous');
@@ -370,12 +386,12 @@ suite('dashboard in a browser', () => {
     expect(await rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('nicht eindeutig (mögliche Codes:');
 
-    await page.goto(guildPath(`/history?outcome=left`));
+    await open(page, guildPath(`/history?outcome=left`));
     expect(await page.getByTestId('history').locator('tbody tr').count()).toBe(1);
     expect(await page.getByTestId('history').textContent()).toContain('Weg Wanda');
 
     // Members and inviters by name and face; search by the start of a name.
-    await page.goto(guildPath('/history?range=all'));
+    await open(page, guildPath('/history?range=all'));
     const anna = page.getByTestId('history').locator('tr', { hasText: 'Anna Avatar' });
     expect(await anna.locator('th .person').getAttribute('data-avatar')).toContain(MEMBER_AVATAR);
     expect(await anna.locator('td .person').textContent()).toContain('Mo Moderator');
@@ -384,13 +400,13 @@ suite('dashboard in a browser', () => {
     await page.waitForURL(/member=ann/);
     expect(await page.getByTestId('history').locator('tbody tr').count()).toBe(1);
     expect(await page.getByTestId('history-count').textContent()).toContain('1 Beitritt');
-    await page.goto(guildPath('/history?inviter=MO'));
+    await open(page, guildPath('/history?inviter=MO'));
     const byMo = world.joins.filter((j) => j.inviterId === world.mod.id).length;
     expect(await page.getByTestId('history-count').textContent()).toContain(`${byMo} Beitritte`);
-    await page.goto(guildPath('/history?inviter=nobody-called-this'));
+    await open(page, guildPath('/history?inviter=nobody-called-this'));
     expect(await page.getByTestId('history-count').textContent()).toContain('0 Beitritte');
 
-    await page.goto(guildPath(`/history?code=${world.adminInvite.code}`));
+    await open(page, guildPath(`/history?code=${world.adminInvite.code}`));
     expect(await page.getByTestId('history-count').textContent()).toContain('7 Beitritte');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -410,7 +426,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('refuses a resolve with a code from nowhere, an inviter the code does not belong to, the member herself or a stranger', async () => {
-    await page.goto(guildPath('/history?outcome=ambiguous'));
+    await open(page, guildPath('/history?outcome=ambiguous'));
     const href = await page
       .getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' })
       .getAttribute('href');
@@ -431,7 +447,7 @@ suite('dashboard in a browser', () => {
       });
       expect(response.status(), JSON.stringify(form)).toBe(400);
     }
-    await page.goto(guildPath('/history?outcome=ambiguous'));
+    await open(page, guildPath('/history?outcome=ambiguous'));
     expect(await page.getByTestId('history').textContent()).toContain('Unklar Ulla');
   });
 
@@ -445,7 +461,7 @@ suite('dashboard in a browser', () => {
   });
 
   it('resolves an ambiguous join; XP follows the once-only rule and who/when is recorded', async () => {
-    await page.goto(guildPath('/history?outcome=ambiguous'));
+    await open(page, guildPath('/history?outcome=ambiguous'));
     await page.getByRole('link', { name: 'Beitritt von Unklar Ulla zuordnen' }).click();
     await page.waitForURL(/\/history\/\d+$/);
     const joinPage = page.url();
@@ -462,18 +478,18 @@ suite('dashboard in a browser', () => {
     expect(await result.locator('time').getAttribute('title')).toMatch(/UTC$/);
     await shot(page, '10-resolved');
     // The join's own page now shows the result instead of "cannot be assigned".
-    await page.goto(joinPage);
+    await open(page, joinPage);
     expect(await page.getByTestId('resolution').textContent()).toContain('Ada Admin');
     expect(await page.textContent('main')).not.toContain('kann nicht zugeordnet werden');
     await shot(page, '11-join');
-    await page.goto(guildPath(`/history?code=${world.modInvite.code}`));
+    await open(page, guildPath(`/history?code=${world.modInvite.code}`));
     const row = page.getByTestId('history').locator('tr', { hasText: 'Unklar Ulla' });
     expect(await row.textContent()).toContain('von Admin zugeordnet');
     expect(await row.textContent()).toContain('Mo Moderator');
   });
 
   it('switches the interface to English and back', async () => {
-    await page.goto(guildPath());
+    await open(page, guildPath());
     await page.getByRole('button', { name: 'EN', exact: true }).click();
     await page.waitForFunction("document.documentElement.lang === 'en'");
     expect(await page.getByRole('heading', { name: 'Permission check' }).count()).toBe(1);
@@ -497,7 +513,7 @@ suite('dashboard in a browser', () => {
       '/history',
       `/history/${joinRow}`,
     ]) {
-      const response = await other.goto(guildPath(path));
+      const response = await open(other, guildPath(path));
       expect(response?.status(), path).toBe(403);
       expect(await other.textContent('main'), path).toContain('Kein Zugriff');
     }
@@ -530,7 +546,7 @@ suite('dashboard in a browser', () => {
     }
     // A moderator with Manage Server (through a role) is let in.
     const { context: modContext, page: modPage } = await loginAs(world.mod.id);
-    expect((await modPage.goto(guildPath('/settings')))?.status()).toBe(200);
+    expect((await open(modPage, guildPath('/settings')))?.status()).toBe(200);
     await modContext.close();
     await context.close();
   });
@@ -553,12 +569,12 @@ suite('dashboard in a browser', () => {
     expect(await page.textContent('body')).toMatch(
       /Cross-site POST form submissions are forbidden/,
     );
-    await page.goto(guildPath('/codes'));
+    await open(page, guildPath('/codes'));
     expect(await page.textContent('main')).not.toContain('evil-code');
   });
 
   it('logs out: the session ends on the server, its cookie no longer works', async () => {
-    await page.goto(`${base}/servers`);
+    await open(page, `${base}/servers`);
     await page.getByRole('button', { name: 'Abmelden' }).click();
     await page.waitForURL(`${base}/`);
     expect((await admin.cookies(base)).find((c) => c.name === 'it_session')).toBeUndefined();
@@ -699,7 +715,7 @@ suite('dashboard in a browser', () => {
       [`/history/${joinId}`, [names[0]!]],
     ];
     for (const [path, expected] of pages) {
-      await viewer.goto(guildPath(path));
+      await open(viewer, guildPath(path));
       const found = await viewer.evaluate<{ text: string; isolated: boolean }[]>(check);
       const texts = found.map((f) => f.text).join('\n');
       for (const name of expected) expect(texts, path).toContain(name);
