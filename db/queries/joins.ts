@@ -186,7 +186,7 @@ export async function applyDecision(
           memberId,
           joinedAt,
           hasAvatar: row.hasAvatar,
-          joinedBefore: await joinedBefore(db, guildId, memberId, row.id, joinedAt),
+          joinedBefore: await joinedEarlier(db, { guildId, memberId, joinedAt }, row.id),
           inviterId,
         },
         fairPlay,
@@ -261,7 +261,7 @@ export async function rewardInviter(
 ): Promise<number> {
   if (join.code === null || join.excluded || join.xpPerInvite <= 0) return 0;
   if (join.inviterId === join.memberId) return 0;
-  const earlier = await joinedThroughCodeBefore(
+  const earlier = await joinedEarlier(
     db,
     { guildId: join.guildId, memberId: join.memberId, joinedAt: join.joinedAt, code: join.code },
     join.joinId,
@@ -278,34 +278,15 @@ export async function rewardInviter(
   return awarded ? join.xpPerInvite : 0;
 }
 
-/** The member joined this guild before (the rejoin flag). */
-async function joinedBefore(
+/**
+ * The member joined this guild before this join: through `code` when given (the once-per-code XP
+ * rule), through anything otherwise (the rejoin flag).
+ */
+export async function joinedEarlier(
   db: Db,
-  guildId: string,
-  memberId: string,
+  join: { guildId: string; memberId: string; joinedAt: Date; code?: string | null },
   joinId: number,
-  joinedAt: Date,
 ): Promise<boolean> {
-  const [earlier] = await db
-    .select({ id: memberJoins.id })
-    .from(memberJoins)
-    .where(
-      and(
-        eq(memberJoins.guildId, guildId),
-        eq(memberJoins.memberId, memberId),
-        ne(memberJoins.id, joinId),
-        lt(memberJoins.joinedAt, joinedAt),
-      ),
-    )
-    .limit(1);
-  return earlier !== undefined;
-}
-
-async function joinedThroughCodeBefore(
-  db: Db,
-  join: Pick<JoinDecision, 'guildId' | 'memberId' | 'joinedAt' | 'code'>,
-  joinId: number,
-) {
   const [earlier] = await db
     .select({ id: memberJoins.id })
     .from(memberJoins)
@@ -313,7 +294,7 @@ async function joinedThroughCodeBefore(
       and(
         eq(memberJoins.guildId, join.guildId),
         eq(memberJoins.memberId, join.memberId),
-        eq(memberJoins.code, join.code!),
+        join.code == null ? undefined : eq(memberJoins.code, join.code),
         ne(memberJoins.id, joinId),
         lt(memberJoins.joinedAt, join.joinedAt),
       ),
@@ -561,7 +542,7 @@ export async function resolveJoin(
       input.inviterId !== join.memberId &&
       !input.excluded &&
       input.xpPerInvite > 0 &&
-      !(await joinedThroughCodeBefore(tx, decision, join.id))
+      !(await joinedEarlier(tx, decision, join.id))
     ) {
       const awarded = await awardInviteXp(tx, {
         guildId: input.guildId,

@@ -5,7 +5,7 @@
  * XP follows through the same once-only ledger (taken back, or awarded when the revision pins the
  * join), and the inviters' counters are recomputed.
  */
-import { and, desc, eq, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   inviteRewards,
@@ -20,6 +20,7 @@ import {
 } from '../schema';
 import { rewardDueAt, rewardReleasable, rewardWaits } from '../shared/fair-play';
 import { inviterCounts, recomputeInviterStats, type InviterCounts } from './leaderboard';
+import { joinedEarlier } from './joins';
 import { awardInviteXp } from './rewards';
 import { DEFAULT_FAIR_PLAY, type FairPlaySettings } from './settings';
 
@@ -144,7 +145,7 @@ export async function applyRevision(
     next.inviterId !== memberId &&
     !options.excluded &&
     options.xpPerInvite > 0 &&
-    !(await joinedThroughCodeBefore(db, join.id, guildId, memberId, next.code, joinedAt));
+    !(await joinedEarlier(db, { guildId, memberId, joinedAt, code: next.code }, join.id));
   const [held] = await db
     .select()
     .from(inviteRewards)
@@ -205,31 +206,6 @@ export async function applyRevision(
     fakeFlags: join.fakeFlags,
     fake: join.fake,
   };
-}
-
-/** The once-per-code rule: an earlier join of this member through this code already counted. */
-async function joinedThroughCodeBefore(
-  db: Db,
-  joinId: number,
-  guildId: string,
-  memberId: string,
-  code: string,
-  joinedAt: Date,
-): Promise<boolean> {
-  const [earlier] = await db
-    .select({ id: memberJoins.id })
-    .from(memberJoins)
-    .where(
-      and(
-        eq(memberJoins.guildId, guildId),
-        eq(memberJoins.memberId, memberId),
-        eq(memberJoins.code, code),
-        ne(memberJoins.id, joinId),
-        lt(memberJoins.joinedAt, joinedAt),
-      ),
-    )
-    .limit(1);
-  return earlier !== undefined;
 }
 
 /** A join's revisions, oldest first (the dashboard's join detail). */

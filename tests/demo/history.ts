@@ -7,6 +7,7 @@
 import type { Db } from '../../db/client';
 import { applyDecision, recordLeave, type JoinDecision } from '../../db/queries/joins';
 import { upsertUsers, type UserProfile } from '../../db/queries/users';
+import { prng } from '../bench/lib/stats';
 import type { DemoWorld } from './world';
 
 const DAY_MS = 86_400_000;
@@ -35,18 +36,6 @@ const FIRST_NAMES = [
   'Yusuf',
 ];
 
-/** mulberry32: a small seeded generator, so every demo run tells the same story. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type DemoHistory = {
   users: UserProfile[];
   joins: JoinDecision[];
@@ -55,7 +44,7 @@ export type DemoHistory = {
 
 /** The history as data (pure): members, decided joins and leaves over the `days` before `now`. */
 export function demoHistory(world: DemoWorld, now: Date, days = 60, seed = 2026): DemoHistory {
-  const random = seeded(seed);
+  const random = prng(seed);
   const total = world.codes.reduce((sum, c) => sum + c.weight, 0);
   const pick = () => {
     let r = random() * total;
