@@ -59,6 +59,13 @@ export type WorldOptions = {
    * Without it, the counter moves at the join (or up to `incrementLagMs` after it).
    */
   increment?: () => { afterEvent: boolean; delayMs: number };
+  /**
+   * Per fetch: when Discord reads the counters and when the answer arrives (ms after sending, after
+   * the read). Without it, both are drawn from `0..latencyMs`.
+   */
+  fetchTiming?: () => { readMs: number; answerMs: number };
+  /** Per message we post: how long after asking Discord stamps it (default `0..latencyMs`). */
+  stampDelay?: () => number;
   /** Pseudo-random source in [0, 1). */
   random: () => number;
   config: AttributionConfig;
@@ -381,11 +388,15 @@ export class World {
     if (action.kind === 'fetch') {
       this.fetchCount.invites += 1;
       this.state.fetchStarted(this.now);
-      const readAt = this.now + Math.floor(this.options.random() * (this.options.latencyMs + 1));
+      const drawn = this.options.fetchTiming?.();
+      const readAt =
+        this.now +
+        (drawn?.readMs ?? Math.floor(this.options.random() * (this.options.latencyMs + 1)));
       this.at(readAt, () => {
         const fetched = this.snapshot();
         const answerAt =
-          this.now + Math.floor(this.options.random() * (this.options.latencyMs + 1));
+          this.now +
+          (drawn?.answerMs ?? Math.floor(this.options.random() * (this.options.latencyMs + 1)));
         this.at(
           answerAt,
           current(() => {
@@ -423,7 +434,8 @@ export class World {
     this.record(output.decisions);
     if (output.decisions.length > 0) {
       // The outbox posts a log line: Discord stamps the message after we asked for it.
-      const createdAt = this.now + this.options.random() * this.options.latencyMs;
+      const createdAt =
+        this.now + (this.options.stampDelay?.() ?? this.options.random() * this.options.latencyMs);
       this.timing.observeCreated(this.now, createdAt - (this.options.clockOffsetMs ?? 0));
     }
     for (const revision of output.revisions) {
