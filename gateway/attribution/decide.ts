@@ -55,7 +55,7 @@ export function subtractUnits(
   return out;
 }
 
-function candidate(code: string, lookup: CodeLookup): Candidate {
+export function candidateOf(code: string, lookup: CodeLookup): Candidate {
   if (code === VANITY_KEY)
     return { code: lookup.vanityCode ?? 'vanity', inviterId: null, vanity: true };
   return { code, inviterId: lookup.inviterOf(code) };
@@ -105,7 +105,7 @@ export function decideBlock(block: Block, lookup: CodeLookup): Decision[] {
 function decidePaired(block: Block, lookup: CodeLookup): Decision[] {
   const codes = [...block.units.keys()].sort();
   if (codes.length === 1) {
-    const only = candidate(codes[0]!, lookup);
+    const only = candidateOf(codes[0]!, lookup);
     if (only.vanity)
       return block.joins.map((j) => decision(j, 'vanity', 'vanity_url', { code: only.code }));
     const reason = block.vanished.get(only.code)?.consumed ? 'max_uses_consumed' : 'single_code';
@@ -113,7 +113,7 @@ function decidePaired(block: Block, lookup: CodeLookup): Decision[] {
       decision(j, 'exact', reason, { code: only.code, inviterId: only.inviterId }),
     );
   }
-  const candidates = codes.map((code) => candidate(code, lookup));
+  const candidates = codes.map((code) => candidateOf(code, lookup));
   const inviters = new Set(candidates.map((c) => (c.vanity ? null : c.inviterId)));
   const shared = inviters.size === 1 ? [...inviters][0]! : null;
   return block.joins.map((j) =>
@@ -133,7 +133,7 @@ function decideUnsure(block: Block, lookup: CodeLookup, reasonOverride?: ReasonK
   if (codes.size === 0) {
     return block.joins.map((j) => decision(j, 'unknown', reasonOverride ?? 'no_use_changed'));
   }
-  const candidates = [...codes].sort().map((code) => candidate(code, lookup));
+  const candidates = [...codes].sort().map((code) => candidateOf(code, lookup));
   const reason =
     reasonOverride ?? (vanishedOpen ? 'vanished_unconfirmed' : 'fewer_uses_than_joins');
   return block.joins.map((j) => decision(j, 'ambiguous', reason, { candidates }));

@@ -24,6 +24,12 @@ export type VanishedInvite = { units: number; confirmable: boolean };
 export type SnapshotDiff = {
   certain: Map<string, number>;
   vanished: Map<string, VanishedInvite>;
+  /**
+   * Every code known before (baseline or INVITE_CREATE) that the fetch no longer lists, whatever
+   * took it (used up, revoked, expired): uses it had since the last look are invisible. Absent for
+   * fetches restored from before this was kept.
+   */
+  gone?: Set<string>;
 };
 
 /** An invite known from INVITE_CREATE, with when that event reached us. */
@@ -52,6 +58,7 @@ export function diffSnapshots(
   const certain = new Map<string, number>();
   const vanished = new Map<string, VanishedInvite>();
   const listed = new Set<string>();
+  const goneCodes = new Set<string>();
   for (const invite of fresh.invites) {
     listed.add(invite.code);
     const before = baseline.get(invite.code)?.uses ?? 0;
@@ -62,6 +69,7 @@ export function diffSnapshots(
     before: number,
     invite: { maxUses: number; expiresAt: number | null },
   ) => {
+    goneCodes.add(code);
     const last = before + (counted.get(code) ?? 0);
     if (last > before) certain.set(code, last - before);
     if (invite.maxUses === 0 || last >= invite.maxUses) return;
@@ -83,7 +91,7 @@ export function diffSnapshots(
       vanished.set(VANITY_KEY, { units: fresh.vanity.uses, confirmable: false });
     }
   }
-  return { certain, vanished };
+  return { certain, vanished, gone: goneCodes };
 }
 
 export function sumUnits(units: Map<string, number>): number {

@@ -59,6 +59,11 @@ export type AttributionConfig = {
    * use counted late is never handed to the next joiner.
    */
   claimMs: number;
+  /**
+   * A join no cut settles this long after it arrived (a burst: every fetch is straddled) is called
+   * ambiguous among the codes counted around it instead of waiting for the burst to end.
+   */
+  burstDecideMs: number;
 };
 
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
@@ -78,6 +83,7 @@ export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
   // misplaced only if even the fastest event took longer, plus the answer's own transit).
   clockMarginMs: 50,
   claimMs: 1000,
+  burstDecideMs: 4000,
 };
 
 export type Action =
@@ -94,6 +100,7 @@ export type EpisodeState = {
     answeredAt: number;
     certain: [string, number][];
     vanished: [string, number, boolean][];
+    gone?: string[];
     forced?: boolean;
   }[];
   verdicts: [string, VanishedVerdict][];
@@ -217,6 +224,7 @@ export class GuildAttribution {
           vanished: new Map(
             f.vanished.map(([c, units, confirmable]) => [c, { units, confirmable }]),
           ),
+          ...(f.gone ? { gone: new Set(f.gone) } : {}),
         },
         table: null,
         vanity: null,
@@ -407,6 +415,7 @@ export class GuildAttribution {
     }
     const oldest = this.oldestUndecided(episode, result.undecided);
     if (oldest !== null) until = Math.min(until, oldest + this.config.maxBatchAgeMs);
+    if (result.burstAt !== null) until = Math.min(until, result.burstAt);
     if (result.undecided.length === 0) until = Math.min(until, this.rebaseAt(episode));
     return Number.isFinite(until) ? { kind: 'wait', until } : { kind: 'idle' };
   }
@@ -527,6 +536,8 @@ export class GuildAttribution {
       windows,
       now,
       mayAudit: this.canAudit && now >= this.auditRetryAt,
+      burstDecideMs: this.config.burstDecideMs,
+      burstJoins: this.config.burstJoinThreshold,
       inviterOf: (code) => this.inviterOf(code, episode),
       vanityCode: this.currentVanity?.code ?? this.baselineVanity?.code ?? null,
     });
@@ -743,6 +754,7 @@ export class GuildAttribution {
         answeredAt: f.answeredAt,
         certain: [...f.diff.certain],
         vanished: [...f.diff.vanished].map(([c, v]) => [c, v.units, v.confirmable]),
+        ...(f.diff.gone ? { gone: [...f.diff.gone] } : {}),
         ...(f.forced ? { forced: true } : {}),
       })),
       verdicts: [...episode.verdicts],

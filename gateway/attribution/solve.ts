@@ -17,10 +17,17 @@
  * cut may have counted, the next solve sees it and the affected decisions change (the engine records
  * that as a revision).
  */
-import { decideBlock, certainUnits, subtractUnits, unresolvedVanished } from './decide';
+import {
+  candidateOf,
+  certainUnits,
+  decideBlock,
+  decision,
+  subtractUnits,
+  unresolvedVanished,
+} from './decide';
 import type { CodeLookup, VanishedVerdict } from './decide';
 import { sumUnits, type SnapshotDiff } from './diff';
-import type { Decision, PendingJoin } from './types';
+import type { Candidate, Decision, PendingJoin } from './types';
 
 export type EpisodeJoin = PendingJoin & {
   /** Discord's `joined_at` in epoch ms (Discord's clock). */
@@ -66,6 +73,14 @@ export type SolveInput = CodeLookup & {
   mayAudit: boolean;
   /** Joins that saw no counted use in an earlier solve: claimants for `windows.claimMs`. */
   claims?: ReadonlySet<string>;
+  /**
+   * A join no cut has settled this long after it arrived (at least two event windows) is decided
+   * from the fetches around it: ambiguous among the codes counted between them (see burstBrackets).
+   * Absent: joins wait for a cut however long it takes.
+   */
+  burstDecideMs?: number;
+  /** Joins received between a join's bracket fetches that make it a burst (with burstDecideMs). */
+  burstJoins: number;
 };
 
 export type SolveResult = {
@@ -87,6 +102,8 @@ export type SolveResult = {
   cuts: { fetch: EpisodeFetch; counted: ReadonlySet<string> }[];
   /** Joins in blocks with fewer uses than joins (not closed by force), missed ones included. */
   deficit: EpisodeJoin[];
+  /** An undecided join's burst deadline passes then (see `burstDecideMs`). */
+  burstAt: number | null;
 };
 
 /** The latest a GUILD_MEMBER_ADD is guarded against (the property test's late events go to 5 s). */
@@ -123,6 +140,96 @@ export function joinInterval(
 
 type Cut = { fetch: EpisodeFetch | null; counted: Set<string>; units: Map<string, number> };
 
+type Bracket = { deadline: number; decision: Decision };
+
+/**
+ * During a burst, fetches rarely cut (joins straddle every one of them), and waiting for the burst to
+ * end keeps every join open for as long as it lasts. Each join still has a bracket: the newest fetch
+ * that certainly did not count its use (answered before the use's earliest moment, which only a
+ * proven lower bound of the clock offset places) and the first that certainly did (sent after its
+ * event plus the longest lag a claimant is allowed). Its code is one of those counted between them,
+ * or of an invite that vanished between them. A join still open `burstDecideMs` after it arrived
+ * (and two event windows), with `burstJoins` or more joins received within its bracket, is decided
+ * as ambiguous among those codes, naming no inviter: correct whatever the burst's other joins did,
+ * and the same decision the cut after the burst keeps.
+ */
+function burstBrackets(
+  input: SolveInput,
+  intervals: ReadonlyMap<string, { lo: number; hi: number }>,
+): Map<string, Bracket> {
+  const brackets = new Map<string, Bracket>();
+  const { windows } = input;
+  if (input.burstDecideMs === undefined || input.fetches.length === 0) return brackets;
+  const wait = Math.max(input.burstDecideMs, 2 * windows.eventMs);
+  // Cumulative uses per fetch, in send order; counters never go back.
+  const ordered = [...input.fetches].sort((a, b) => a.sentAt - b.sentAt);
+  let running = new Map<string, number>();
+  const units = ordered.map((fetch) => {
+    const now = certainUnits(fetch.diff, input.verdicts);
+    for (const [code, n] of running) if ((now.get(code) ?? 0) < n) now.set(code, n);
+    running = now;
+    return now;
+  });
+  const received = input.joins.map((j) => j.receivedAt).sort((a, b) => a - b);
+  // Running maximum: answers come in send order, and if one ever did not, an earlier fetch is safe.
+  let latest = -Infinity;
+  const answeredBy = ordered.map((f) => (latest = Math.max(latest, f.answeredAt)));
+  // Joins share brackets (a raid's thousands fall between a few dozen fetches): candidates per pair.
+  const byPair = new Map<string, Candidate[] | null>();
+  const candidatesOf = (first: number, last: number): Candidate[] | null => {
+    const key = `${first}:${last}`;
+    if (byPair.has(key)) return byPair.get(key)!;
+    let found: Candidate[] | null = null;
+    // Only in a burst: a join among few waits for its cut, which may still name its code.
+    const from = first === -1 ? -Infinity : ordered[first]!.sentAt;
+    const around = countIn(received, from, ordered[last]!.sentAt);
+    // An invite gone since the earlier fetch took its unseen uses with it: any may be this join's.
+    const goneAfter = ordered[last]!.diff.gone;
+    const goneBefore = first === -1 ? new Set<string>() : ordered[first]!.diff.gone;
+    // (Fetches restored from before gone codes were kept cannot bracket.)
+    if (around >= input.burstJoins && goneAfter && goneBefore) {
+      const codes = new Set(
+        subtractUnits(units[last]!, first === -1 ? new Map() : units[first]!).keys(),
+      );
+      for (const code of goneAfter) if (!goneBefore.has(code)) codes.add(code);
+      for (const code of ordered[last]!.diff.vanished.keys()) codes.add(code);
+      if (codes.size > 0) found = [...codes].sort().map((code) => candidateOf(code, input));
+    }
+    byPair.set(key, found);
+    return found;
+  };
+  for (const join of input.joins) {
+    const hi = joinInterval(join, windows, true).hi;
+    const last = ordered.findIndex((f) => f.sentAt >= hi);
+    if (last === -1) continue;
+    // The newest fetch answered before the use's earliest moment (answers come in send order).
+    const lo = windows.offsetLowMs === null ? -Infinity : intervals.get(join.key)!.lo;
+    const first = Math.min(last, countIn(answeredBy, -Infinity, lo - 1e-9)) - 1;
+    const candidates = candidatesOf(first, last);
+    if (candidates === null) continue;
+    brackets.set(join.key, {
+      deadline: Math.max(join.receivedAt + wait, ordered[last]!.answeredAt),
+      decision: decision(join, 'ambiguous', 'burst_unsettled', { candidates }),
+    });
+  }
+  return brackets;
+}
+
+/** How many of the sorted `values` lie in (from, to]. */
+function countIn(values: readonly number[], from: number, to: number): number {
+  const upTo = (x: number) => {
+    let lo = 0;
+    let hi = values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid]! <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return Math.max(0, upTo(to) - upTo(from));
+}
+
 export function solve(input: SolveInput): SolveResult {
   const { joins, fetches, verdicts, windows, now } = input;
   const intervals = new Map(
@@ -138,7 +245,9 @@ export function solve(input: SolveInput): SolveResult {
     lagSignature: null,
     cuts: [],
     deficit: [],
+    burstAt: null,
   };
+  const brackets = burstBrackets(input, intervals);
   let prev: Cut = { fetch: null, counted: new Set(), units: new Map() };
   let deficit: EpisodeJoin[] = [];
 
@@ -212,7 +321,16 @@ export function solve(input: SolveInput): SolveResult {
         }),
       );
       const block = { joins: blockJoins, units: blockUnits, vanished, forced: !!fetch.forced };
-      for (const d of decideBlock(block, input)) decisions.set(d.key, d);
+      for (const d of decideBlock(block, input)) {
+        // A join decided from its bracket while the burst went on keeps that decision unless the
+        // cut names its code: the bracket's codes are as true and fewer.
+        const early = brackets.get(d.key);
+        const settledLate = early && fetch.answeredAt > early.deadline;
+        decisions.set(
+          d.key,
+          settledLate && d.outcome !== 'exact' && d.outcome !== 'vanity' ? early.decision : d,
+        );
+      }
     }
     prev = { fetch, counted: keys, units };
     result.cuts.push({ fetch, counted: keys });
@@ -224,6 +342,12 @@ export function solve(input: SolveInput): SolveResult {
   );
   for (const join of joins) {
     if (decisions.has(join.key)) continue;
+    const early = brackets.get(join.key);
+    if (early && now >= early.deadline) {
+      decisions.set(join.key, early.decision);
+      continue;
+    }
+    if (early) result.burstAt = Math.min(result.burstAt ?? Infinity, early.deadline);
     result.undecided.push(join.key);
     const { hi } = intervals.get(join.key)!;
     // Not certainly counted by the newest fetch: a later one must be sent after its use can count.

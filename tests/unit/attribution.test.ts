@@ -321,4 +321,67 @@ describe('attribution state machine', () => {
       if (!canAudit) expect(decisionOf(w, 'm1')?.candidates?.map((c) => c.code)).toEqual(['once']);
     }
   });
+
+  describe('#12: a burst is decided while it lasts', () => {
+    /** Joins every `everyMs` through three codes for `forMs`; returns when each member joined. */
+    function burst(w: World, everyMs: number, forMs: number): Map<string, number> {
+      const joinedAt = new Map<string, number>();
+      const codes = ['alpha', 'beta', 'gamma'];
+      for (let i = 0; i * everyMs < forMs; i++) {
+        w.join({ code: codes[(i * 7) % 3]! });
+        joinedAt.set(`m${i + 1}`, w.now);
+        w.run(everyMs);
+      }
+      return joinedAt;
+    }
+
+    function primed(config = {}) {
+      const w = world({ config: { ...DEFAULT_ATTRIBUTION_CONFIG, settleMs: 100, ...config } });
+      for (const [code, inviter] of [
+        ['alpha', '1001'],
+        ['beta', '1002'],
+        ['gamma', '1003'],
+      ])
+        w.createInvite(code!, inviter!);
+      w.prime();
+      return w;
+    }
+
+    it('names the codes each join may have used within seconds, long before the burst ends', () => {
+      const w = primed();
+      const joinedAt = burst(w, 10, 7_000); // every fetch is straddled: no cut while it lasts
+      const early = [...joinedAt].filter(([, at]) => at < w.now - 5_000);
+      expect(early.length).toBeGreaterThan(150);
+      for (const [member] of early) {
+        const d = decisionOf(w, member);
+        expect(d, member).toMatchObject({ outcome: 'ambiguous', reason: 'burst_unsettled' });
+        expect(d!.inviterId).toBeNull();
+        expect(d!.candidates!.map((c) => c.code)).toContain(w.truths.get(member)!.code);
+      }
+      expect(w.wrongDecisions()).toEqual([]);
+      // After the burst the cut agrees: no join's log line has to be edited.
+      const before = w.revisions.length;
+      w.run(60_000);
+      expect(w.decisions.size).toBe(joinedAt.size);
+      expect(w.revisions.length).toBe(before);
+      expect(w.wrongDecisions()).toEqual([]);
+    });
+
+    it('leaves a few slow joins to their cut (no early call outside a burst)', () => {
+      const w = primed({ burstDecideMs: 300 });
+      w.join({ code: 'alpha' });
+      w.run(30);
+      w.join({ code: 'beta' });
+      w.run(10_000);
+      for (const member of ['m1', 'm2'])
+        expect(decisionOf(w, member)?.reason, member).not.toBe('burst_unsettled');
+    });
+
+    it('waits for the cut without the burst rule (the test above can fail)', () => {
+      const w = primed({ burstDecideMs: 1e12 });
+      const joinedAt = burst(w, 10, 7_000);
+      const early = [...joinedAt].filter(([, at]) => at < w.now - 5_000);
+      expect(early.filter(([m]) => w.decisions.has(m)).length).toBeLessThan(early.length / 2);
+    });
+  });
 });

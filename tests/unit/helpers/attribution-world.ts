@@ -557,6 +557,14 @@ export class World {
       if (d.inviterId !== null && d.inviterId !== truth.inviterId) say('wrong inviter');
       if (d.reason === 'several_codes' && !d.candidates?.some((c) => c.code === truth.code))
         say('true code not among candidates');
+      // A burst's bracket names the codes that may have been used: a coded join's is among them.
+      if (
+        d.reason === 'burst_unsettled' &&
+        d.candidates?.length &&
+        (truth.via === 'code' || truth.via === 'vanity') &&
+        !d.candidates.some((c) => c.code === truth.code)
+      )
+        say('true code not among the burst candidates');
     }
   }
 }
