@@ -26,8 +26,9 @@ export type SnapshotDiff = {
   vanished: Map<string, VanishedInvite>;
   /**
    * Every code known before (baseline or INVITE_CREATE) that the fetch no longer lists, whatever
-   * took it (used up, revoked, expired): uses it had since the last look are invisible. Absent for
-   * fetches restored from before this was kept.
+   * took it (used up, revoked, expired), and the vanity URL when its counter cannot be compared:
+   * uses they had since the last look are invisible. Absent for fetches restored from before this
+   * was kept.
    */
   gone?: Set<string>;
 };
@@ -82,6 +83,10 @@ export function diffSnapshots(
       continue;
     gone(code, invite.uses, invite);
   }
+  // A vanity counter the baseline has no comparable reading of hides its uses like a gone invite.
+  if (fresh.vanity && (!baselineVanity || baselineVanity.code !== fresh.vanity.code))
+    goneCodes.add(VANITY_KEY);
+  if (!fresh.vanity && baselineVanity) goneCodes.add(VANITY_KEY);
   if (fresh.vanity && baselineVanity) {
     if (fresh.vanity.code === baselineVanity.code) {
       const gained = fresh.vanity.uses - baselineVanity.uses;

@@ -145,6 +145,19 @@ const same = (a: Decision, b: Decision) =>
   a.inviterId === b.inviterId &&
   (a.candidates ?? []).map((c) => c.code).join() === (b.candidates ?? []).map((c) => c.code).join();
 
+/**
+ * A burst's bracket that a narrower one replaces (a better clock bound moved its start) still holds
+ * the true code: its line is not edited, or a raid would rewrite thousands of lines that say the same.
+ */
+const stillTrue = (previous: Decision, next: Decision) =>
+  previous.reason === 'burst_unsettled' &&
+  next.reason === 'burst_unsettled' &&
+  previous.inviterId === next.inviterId &&
+  previous.candidates !== null &&
+  next.candidates !== null &&
+  next.candidates.length > 0 &&
+  next.candidates.every((c) => previous.candidates!.some((p) => p.code === c.code));
+
 export class GuildAttribution {
   readonly guildId: string;
   private readonly config: AttributionConfig;
@@ -597,8 +610,8 @@ export class GuildAttribution {
       const cause = episode.reopened.get(key) ?? episode.cause;
       episode.reopened.delete(key);
       if (!previous) this.out.decisions.push(next);
-      else if (!same(previous, next)) this.out.revisions.push({ previous, next, cause, at: now });
-      else continue;
+      else if (same(previous, next) || stillTrue(previous, next)) continue;
+      else this.out.revisions.push({ previous, next, cause, at: now });
       episode.emitted.set(key, next);
     }
     if (this.out.decisions.length > 0 || this.out.revisions.length > 0) {

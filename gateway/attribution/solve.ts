@@ -283,7 +283,10 @@ export function solve(input: SolveInput): SolveResult {
     const claimed =
       sumUnits(subtractUnits(units, prev.units)) > 0 &&
       blockJoins.some((j) => input.claims?.has(j.key));
-    if (!fetch.forced && !byTime && (total > keys.size || claimed)) {
+    // A burst's block is only trusted once its events are in: a late one would break it again,
+    // and with it thousands of decisions.
+    const burst = input.burstDecideMs !== undefined && blockJoins.length >= input.burstJoins;
+    if (!fetch.forced && !byTime && (total > keys.size || claimed || burst)) {
       // More uses than joins so far (or a claimed use): events are still on the way.
       result.waitUntil = fetch.answeredAt + windows.eventMs;
       break;
@@ -322,13 +325,12 @@ export function solve(input: SolveInput): SolveResult {
       );
       const block = { joins: blockJoins, units: blockUnits, vanished, forced: !!fetch.forced };
       for (const d of decideBlock(block, input)) {
-        // A join decided from its bracket while the burst went on keeps that decision unless the
-        // cut names its code: the bracket's codes are as true and fewer.
+        // A burst's join keeps its bracket's decision unless the cut names its code: the bracket's
+        // codes are as true and fewer, and it is what the join was told while the burst went on.
         const early = brackets.get(d.key);
-        const settledLate = early && fetch.answeredAt > early.deadline;
         decisions.set(
           d.key,
-          settledLate && d.outcome !== 'exact' && d.outcome !== 'vanity' ? early.decision : d,
+          early && d.outcome !== 'exact' && d.outcome !== 'vanity' ? early.decision : d,
         );
       }
     }
