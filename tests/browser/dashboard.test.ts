@@ -648,6 +648,20 @@ suite('dashboard in a browser', () => {
     expect(sessions).toHaveLength(0);
   });
 
+  it('shows the initial when an avatar does not load, also when it failed before hydration', async () => {
+    const { context, page: viewer } = await loginAs(world.admin.id);
+    await context.unroute('https://cdn.discordapp.com/**');
+    await context.route('https://cdn.discordapp.com/**', (route) =>
+      route.fulfill({ status: 404, body: '' }),
+    );
+    await open(viewer, guildPath('/leaderboard'));
+    const ada = viewer.getByTestId('leaderboard').locator('tbody tr').nth(0);
+    await expect.poll(() => ada.locator('.person-avatar.initial').count()).toBe(1);
+    expect(await ada.locator('.person-avatar.initial').textContent()).toBe('A');
+    expect(await ada.locator('img').count()).toBe(0);
+    await context.close();
+  });
+
   it('isolates names with direction overrides (U+202E): leaderboard, history, overview, resolve', async () => {
     if (stack.kind === 'pglite') await stack.stop();
     const { db } = await stack.db();
