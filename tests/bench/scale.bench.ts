@@ -23,7 +23,7 @@ import { memberJoins, outbox } from '../../db/schema';
 import { startSimulator, type Simulator } from '../sim';
 import { benchDatabase } from './lib/bench-db';
 import { startGatewayChild, type GatewayChild } from './lib/gateway-child';
-import { settledWrites, writesBetween } from './lib/pg-writes';
+import { databaseBytes, settledWrites, writesBetween } from './lib/pg-writes';
 import { addScaleGuilds, WORLD, type ScaleGuild } from './lib/scale-world';
 import { percentile, round, slope, table } from './lib/stats';
 import type { BenchResult } from './run';
@@ -42,6 +42,7 @@ type Step = {
   rate_limited: number;
   heap_mb: number;
   rss_mb: number;
+  db_mb: number;
 };
 
 const mb = (bytes: number) => round(bytes / 2 ** 20, 1)!;
@@ -111,6 +112,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
         rate_limited: sim.rateLimited - limited,
         heap_mb: mb(memory.heapUsed),
         rss_mb: mb(memory.rss),
+        db_mb: mb(await databaseBytes(db.handle.db)),
       });
       const s = steps.at(-1)!;
       log(`${count} guilds: primed in ${s.prime_s} s, heap ${s.heap_mb} MB, rss ${s.rss_mb} MB`);
@@ -118,8 +120,9 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     log(`\n${table(steps)}`);
     const heapSlope = slope(steps.map((s) => [s.guilds, s.heap_mb * 2 ** 20]));
     const rssSlope = slope(steps.map((s) => [s.guilds, s.rss_mb * 2 ** 20]));
+    const dbSlope = slope(steps.map((s) => [s.guilds, s.db_mb * 2 ** 20]));
     log(
-      `per guild (slope ${steps[0]!.guilds}–${GUILDS}): heap ${round(heapSlope, 0)} B, rss ${round(rssSlope, 0)} B`,
+      `per guild (slope ${steps[0]!.guilds}–${GUILDS}): heap ${round(heapSlope, 0)} B, rss ${round(rssSlope, 0)} B, database ${round(dbSlope, 0)} B`,
     );
     const laterSteps = steps.slice(1);
     const primePer1000 =
@@ -167,6 +170,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
       prime_s: steps.map((s) => s.prime_s),
       heap_bytes_per_guild: round(heapSlope, 0),
       rss_bytes_per_guild: round(rssSlope, 0),
+      db_bytes_per_guild: round(dbSlope, 0),
       prime_s_per_1000_guilds: round(primePer1000, 1),
       cold_start_s: seconds(coldMs),
       cold_start_s_per_1000_guilds: round(coldMs / GUILDS, 1),
@@ -196,6 +200,7 @@ async function joinBurst(
   }
   await gateway.settled();
   const before = await settledWrites(db);
+  const bytesBefore = await databaseBytes(db);
   const limited = sim.rateLimited;
   const members: string[] = [];
   const started = Date.now();
@@ -234,7 +239,10 @@ async function joinBurst(
   log(
     `join burst: ${joins} joins in ${burstGuilds.length} guilds at once, decided in ${seconds(decidedMs)} s (${JSON.stringify(outcomes)}), ${sim.rateLimited - limited} 429s; rows written:\n${table(rows)}`,
   );
-  log(`rows written per join: ${round(delta.total / joins, 2)}`);
+  const bytesPerJoin = ((await databaseBytes(db)) - bytesBefore) / joins;
+  log(
+    `rows written per join: ${round(delta.total / joins, 2)}; database growth ${round(bytesPerJoin, 0)} B per join`,
+  );
   return {
     burst_joins: joins,
     burst_decided_s: seconds(decidedMs),
@@ -242,6 +250,7 @@ async function joinBurst(
     burst_429s: sim.rateLimited - limited,
     pg_rows_written_per_join: round(delta.total / joins, 2),
     pg_rows_written_by_table: delta.byTable,
+    db_bytes_per_join: round(bytesPerJoin, 0),
   };
 }
 

@@ -39,3 +39,12 @@ export function writesBetween(before: Writes, after: Writes): Writes {
   }
   return { total: after.total - before.total, byTable };
 }
+
+/** The database's size on disk (tables, indexes, TOAST), in bytes. */
+export async function databaseBytes(db: Db): Promise<number> {
+  const [row] = await queryRows<{ bytes: string | number }>(
+    db,
+    sql`select pg_database_size(current_database()) as bytes`,
+  );
+  return Number(row!.bytes);
+}
