@@ -13,6 +13,7 @@
  * - Postgres rows written per join over a burst of SCALE_BURST_GUILDS (1,000) guilds, one join each, all at once
  *   with an invite log (pg_stat_user_tables: whatever the gateway wrote meanwhile, its periodic
  *   session and name writes included);
+ * - the database's size at each step (bytes per guild) and its growth over the burst (per join);
  * - outbox throughput: 1,000 log lines in 1,000 channels enqueued at once, sent at the simulator's
  *   limits.
  */
