@@ -7,7 +7,7 @@ import { DEFAULT_TIMING_CONFIG, TimingModel } from './attribution/timing';
 import { registerCommands } from './commands/registration';
 import { createInteractionHandler } from './commands/interactions';
 import { dbCommandQueries } from './commands/queries';
-import type { ShardPlan } from './discord/rest';
+import { sweepIdleRestQueues, type ShardPlan } from './discord/rest';
 import { withRetries } from './discord/retry';
 import type { SendClock } from './discord/send-clock';
 import type { SessionStore } from './discord/session-store';
@@ -83,7 +83,12 @@ export function buildRegistry(
     log: options.log,
     db: options.db.db,
     config: options.attribution,
-    fetchQueue: new FetchQueue(options.fetchConcurrency),
+    fetchQueue: new FetchQueue(options.fetchConcurrency, {
+      onDrained: () => {
+        const swept = sweepIdleRestQueues(c.api.rest);
+        options.log.debug({ swept }, 'background invite fetches done; idle REST queues dropped');
+      },
+    }),
     now: Date.now,
     onMessagesQueued: () => c.outbox.wake(),
     isStopping: () => c.life.stopping,

