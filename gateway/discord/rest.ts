@@ -3,15 +3,18 @@
  * GET /gateway/bot. A rejected token is a fatal start error with what to do about it.
  */
 import { API } from '@discordjs/core';
-import { DiscordAPIError, REST, type RESTOptions } from '@discordjs/rest';
+import { DefaultRestOptions, DiscordAPIError, REST, type RESTOptions } from '@discordjs/rest';
 import type { APIGatewayBotInfo } from 'discord-api-types/v10';
 import type { Metrics } from '../ops/metrics';
 import { FATAL_GATEWAY_ERRORS, FatalGatewayError } from './shards';
+import { RequestPacer, isGloballyLimited } from './request-pacer';
 import { withRetries } from './retry';
 import type { SendClock } from './send-clock';
 
 const START_RETRIES = { attempts: 5, baseMs: 500, capMs: 5000 };
 const IDLE_QUEUE_SWEEP_MS = 60_000;
+/** Requests whose latency differs by up to this much still stay under the global limit. */
+const GLOBAL_LIMIT_MARGIN_MS = 100;
 
 export function createRest(
   options: { token: string; apiBase: string },
@@ -19,6 +22,10 @@ export function createRest(
   sendClock: SendClock,
   overrides: Partial<RESTOptions> = {},
 ): { rest: REST; api: API } {
+  const pacer = new RequestPacer(
+    overrides.globalRequestsPerSecond ?? DefaultRestOptions.globalRequestsPerSecond,
+    1000 + GLOBAL_LIMIT_MARGIN_MS,
+  );
   const rest = new REST({
     api: options.apiBase,
     version: '10',
@@ -28,7 +35,10 @@ export function createRest(
     // last request until the sweep: hourly by default, 500 bytes per guild. Idle queues hold no
     // rate-limit state worth keeping (a limited one is not idle), so they go after a minute.
     handlerSweepInterval: IDLE_QUEUE_SWEEP_MS,
-    makeRequest: sendClock.makeRequest,
+    makeRequest: async (url, init) => {
+      if (isGloballyLimited(url)) await pacer.take();
+      return sendClock.makeRequest(url, init);
+    },
     ...overrides,
   }).setToken(options.token);
   rest.on('rateLimited', (info) => metrics.rateLimited.inc({ route: info.route }));
