@@ -45,7 +45,14 @@ export type RunnerDeps = {
   sendClock?: SendClock;
   /** Keeps the inviters' names and avatars the invite list carries (the user directory). */
   rememberUser?: (user: DiscordUser) => void;
+  /**
+   * Stores a baseline that comes without decisions (a guild's first fetch, mostly) together with
+   * other guilds' (persist/batch-writer.ts); without it, each is written alone.
+   */
+  baselines?: { add: (snapshot: BaselineSnapshot) => Promise<void> };
 };
+
+export type BaselineSnapshot = NonNullable<Output['baseline']> & { guildId: string };
 
 export type GuildTraits = { hasVanity: boolean; canAudit: boolean };
 
@@ -276,6 +283,18 @@ export class GuildRunner {
   }
 
   private persist(output: Output): void {
+    const { baselines } = this.deps;
+    if (
+      baselines &&
+      output.baseline &&
+      output.decisions.length === 0 &&
+      output.revisions.length === 0 &&
+      output.episode === undefined
+    ) {
+      const snapshot = { guildId: this.guildId, ...output.baseline };
+      this.write('store baseline', () => baselines.add(snapshot));
+      return;
+    }
     for (const decision of output.decisions) this.deps.onDecided(this.guildId, decision.key);
     const bots = new Set(
       output.decisions.filter((d) => this.bots?.has(d.key) === true).map((d) => d.key),
