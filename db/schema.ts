@@ -392,8 +392,9 @@ export const inviterStats = pgTable(
 );
 
 /**
- * Bonus invites an admin gave (or took, negative) an inviter; summed into inviter_stats.bonus.
- * Only stored for now: the competition features add the actions that write it.
+ * Bonus invites an admin gave (or took, negative) an inviter, with a reason: `/invites bonus` or the
+ * dashboard; summed into inviter_stats.bonus. `request_id` (the interaction id, or the dashboard
+ * form's one-time id) makes a replayed command or a form posted twice add nothing.
  */
 export const inviteBonus = pgTable(
   'invite_bonus',
@@ -406,9 +407,13 @@ export const inviteBonus = pgTable(
     amount: integer('amount').notNull(),
     reason: text('reason'),
     createdBy: snowflake('created_by'),
+    requestId: text('request_id'),
     createdAt: createdAt(),
   },
-  (t) => [index('invite_bonus_guild_inviter_idx').on(t.guildId, t.inviterId)],
+  (t) => [
+    index('invite_bonus_guild_inviter_idx').on(t.guildId, t.inviterId),
+    uniqueIndex('invite_bonus_request_uq').on(t.guildId, t.requestId),
+  ],
 );
 
 /** Messages to send after the transaction that decided them commits (log channel posts and inviter DMs). */
@@ -516,6 +521,7 @@ export const AUDIT_ACTIONS = [
   'join.resolve',
   'join.clear_fake',
   'settings.test',
+  'bonus.add',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

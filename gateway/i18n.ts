@@ -44,6 +44,15 @@ const de = {
   whoPending: '{member} ist {when} beigetreten; die Einladung wird gerade zugeordnet.',
   failed: 'Das hat leider nicht geklappt. Versuch es gleich noch einmal.',
   unknownCommand: 'Diesen Befehl kenne ich nicht (mehr). Versuch `/invites uebersicht`.',
+  bonusNotAllowed:
+    'Bonus-Einladungen dürfen nur Mitglieder mit der Berechtigung „Server verwalten“ vergeben.',
+  bonusInvalidAmount: 'Die Anzahl muss eine ganze Zahl zwischen -{max} und {max} sein (nicht 0).',
+  bonusInvalidReason: 'Bitte gib einen Grund an (höchstens {max} Zeichen).',
+  bonusAdded:
+    '{member} hat {amount} Bonus-{invitesWord} bekommen. Grund: {reason}\nJetzt insgesamt: **{total}** ({bonus} Bonus).',
+  bonusRemoved:
+    '{member} wurden {amount} {invitesWord} abgezogen. Grund: {reason}\nJetzt insgesamt: **{total}** ({bonus} Bonus).',
+  bonusRepeated: 'Dieser Bonus war schon gespeichert; nichts wurde doppelt gezählt.',
 } as const;
 
 export type TextKey = keyof typeof de;
@@ -81,6 +90,14 @@ const en: Record<TextKey, string> = {
   whoPending: '{member} joined {when}; the invite is being attributed.',
   failed: 'Sorry, that did not work. Please try again in a moment.',
   unknownCommand: "I don't know this command (any more). Try `/invites overview`.",
+  bonusNotAllowed: 'Only members with the Manage Server permission can give bonus invites.',
+  bonusInvalidAmount: 'The number must be a whole number between -{max} and {max} (not 0).',
+  bonusInvalidReason: 'Please give a reason (at most {max} characters).',
+  bonusAdded:
+    '{member} got {amount} bonus {invitesWord}. Reason: {reason}\nTotal now: **{total}** ({bonus} bonus).',
+  bonusRemoved:
+    '{member} lost {amount} {invitesWord}. Reason: {reason}\nTotal now: **{total}** ({bonus} bonus).',
+  bonusRepeated: 'This bonus was stored already; nothing was counted twice.',
 };
 
 const MESSAGES: Record<Locale, Record<TextKey, string>> = { de, en };

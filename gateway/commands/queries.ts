@@ -1,5 +1,6 @@
-/** The database reads the commands need; replaceable in tests (e.g. by slow ones). */
+/** The database reads (and the one write, a bonus) the commands need; replaceable in tests (e.g. by slow ones). */
 import type { Db } from '../../db/client';
+import { giveBonus } from '../../db/queries/bonus';
 import { latestJoinOf } from '../../db/queries/joins';
 import { getInviterStanding, getLeaderboard, inviterCounts } from '../../db/queries/leaderboard';
 
@@ -9,6 +10,8 @@ export type CommandQueries = {
   latestJoin: (guildId: string, memberId: string) => ReturnType<typeof latestJoinOf>;
   /** The caller's counters (regular, left, fake, bonus, pending, total) for /invites uebersicht. */
   counts: (guildId: string, userId: string) => ReturnType<typeof inviterCounts>;
+  /** /invites bonus: stores the bonus once per interaction, audited; the member's counters after. */
+  giveBonus: (request: Parameters<typeof giveBonus>[1]) => ReturnType<typeof giveBonus>;
 };
 
 export function dbCommandQueries(db: Db): CommandQueries {
@@ -17,5 +20,6 @@ export function dbCommandQueries(db: Db): CommandQueries {
     standing: (guildId, userId) => getInviterStanding(db, guildId, userId),
     latestJoin: (guildId, memberId) => latestJoinOf(db, guildId, memberId),
     counts: (guildId, userId) => inviterCounts(db, guildId, userId),
+    giveBonus: (request) => giveBonus(db, request),
   };
 }

@@ -91,6 +91,7 @@ export const de = {
   'audit.exclude': 'Code {code} ausgeschlossen',
   'audit.include': 'Code {code} wieder zugelassen',
   'audit.test': 'Testnachricht in den Log-Kanal geschickt',
+  'audit.bonus': 'Bonus {amount} für Mitglied {member}',
   'audit.resolve': 'Beitritt {join} zugeordnet (Code {code})',
 
   'settings.title': 'Basiseinstellungen',
@@ -188,6 +189,28 @@ export const de = {
   'codes.otherExcluded': 'Weitere ausgeschlossene Codes',
   'codes.error.invalid':
     'Das ist kein Einladungscode (2–32 Buchstaben, Ziffern oder Bindestriche).',
+
+  'bonus.title': 'Bonus-Einladungen',
+  'bonus.lead':
+    'Gib einem Mitglied Einladungen dazu oder zieh welche ab (negativ), z. B. für ein Gewinnspiel. Sie zählen zur Summe; jede Vergabe steht mit Grund im Änderungsprotokoll.',
+  'bonus.member': 'Mitglied (Discord-ID)',
+  'bonus.memberHint': 'Jemand, der hier Mitglied ist oder eingeladen hat.',
+  'bonus.amount': 'Anzahl',
+  'bonus.amountHint': 'Ganze Zahl von -1000 bis 1000, nicht 0; negativ zieht ab.',
+  'bonus.reason': 'Grund',
+  'bonus.submit': 'Bonus speichern',
+  'bonus.done': '{name}: {amount} Bonus gespeichert. Summe jetzt {total}.',
+  'bonus.repeated': 'Dieses Formular war schon gespeichert; nichts wurde doppelt gezählt.',
+  'bonus.error.member': 'Diese ID gehört zu niemandem, den wir in diesem Server kennen.',
+  'bonus.error.amount': 'Bitte eine ganze Zahl von -1000 bis 1000 eingeben (nicht 0).',
+  'bonus.error.reason': 'Bitte einen Grund angeben (höchstens 200 Zeichen).',
+  'bonus.error.request': 'Das Formular ist ungültig. Bitte lade die Seite neu.',
+  'bonus.history': 'Bonus-Verlauf',
+  'bonus.none': 'Noch keine Bonus-Einladungen.',
+  'bonus.col.when': 'Wann',
+  'bonus.col.amount': 'Anzahl',
+  'bonus.col.reason': 'Grund',
+  'bonus.col.by': 'Von',
 
   'leaderboard.title': 'Rangliste',
   'leaderboard.lead':

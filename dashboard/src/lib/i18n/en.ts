@@ -87,6 +87,7 @@ export const en: Messages = {
   'audit.exclude': 'excluded code {code}',
   'audit.test': 'Test message sent to the log channel',
   'audit.include': 'allowed code {code} again',
+  'audit.bonus': 'Bonus of {amount} for member {member}',
   'audit.resolve': 'assigned join {join} (code {code})',
 
   'settings.title': 'Basic settings',
@@ -181,6 +182,28 @@ export const en: Messages = {
   'codes.manualHint': 'e.g. abc123 or discord.gg/abc123 – also for codes that do not exist yet.',
   'codes.otherExcluded': 'Other excluded codes',
   'codes.error.invalid': 'That is not an invite code (2–32 letters, digits or dashes).',
+
+  'bonus.title': 'Bonus invites',
+  'bonus.lead':
+    'Give a member extra invites or take some away (negative), e.g. for a giveaway. They count towards the total; every change is in the change log with its reason.',
+  'bonus.member': 'Member (Discord ID)',
+  'bonus.memberHint': 'Someone who is a member here or has invited someone.',
+  'bonus.amount': 'Amount',
+  'bonus.amountHint': 'A whole number from -1000 to 1000, not 0; negative takes away.',
+  'bonus.reason': 'Reason',
+  'bonus.submit': 'Save bonus',
+  'bonus.done': '{name}: bonus of {amount} saved. Total now {total}.',
+  'bonus.repeated': 'This form was saved already; nothing was counted twice.',
+  'bonus.error.member': 'This ID is nobody we know in this server.',
+  'bonus.error.amount': 'Please enter a whole number from -1000 to 1000 (not 0).',
+  'bonus.error.reason': 'Please give a reason (at most 200 characters).',
+  'bonus.error.request': 'The form is invalid. Please reload the page.',
+  'bonus.history': 'Bonus history',
+  'bonus.none': 'No bonus invites yet.',
+  'bonus.col.when': 'When',
+  'bonus.col.amount': 'Amount',
+  'bonus.col.reason': 'Reason',
+  'bonus.col.by': 'By',
 
   'leaderboard.title': 'Leaderboard',
   'leaderboard.lead':

@@ -1,8 +1,11 @@
-/** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway). */
+/** The guild's invite leaderboard, 25 per page (inviter_stats, maintained by the gateway), and the bonus form. */
+import { fail } from '@sveltejs/kit';
 import { countLeaderboard, getLeaderboard } from '$db/queries/leaderboard';
+import { getUsers, displayName } from '$db/queries/users';
 import { managedGuild } from '$lib/server/guilds/guard';
+import { newBonusRequestId, submitBonus } from '$lib/server/leaderboard/bonus';
 import { leaderboardView } from '$lib/server/leaderboard/view';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 25;
 
@@ -22,5 +25,25 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     pages,
     total,
     rows: rows.map(leaderboardView),
+    bonusRequestId: newBonusRequestId(),
   };
+};
+
+export const actions: Actions = {
+  bonus: async ({ locals, request }) => {
+    const { id: guildId, user } = managedGuild(locals);
+    const result = await submitBonus(locals.db, {
+      guildId,
+      actorId: user.id,
+      form: await request.formData(),
+    });
+    if (!result.ok) return fail(400, { bonusErrors: result.errors, bonusValues: result.values });
+    const name = displayName(
+      (await getUsers(locals.db, [result.memberId])).get(result.memberId),
+      result.memberId,
+    );
+    return {
+      bonusDone: { applied: result.applied, name, amount: result.amount, total: result.total },
+    };
+  },
 };
