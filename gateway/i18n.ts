@@ -26,7 +26,10 @@ const de = {
   notReady:
     'Die Einladungen dieses Servers werden gerade geladen. Versuch es in ein paar Sekunden noch einmal.',
   guildOnly: 'Dieser Befehl funktioniert nur in einem Server.',
-  leaderboardTitle: 'Rangliste: wer die meisten Mitglieder eingeladen hat',
+  leaderboardTitle: 'Rangliste dieser Saison: wer die meisten Mitglieder eingeladen hat',
+  leaderboardTitle7d: 'Rangliste der letzten 7 Tage',
+  leaderboardTitle30d: 'Rangliste der letzten 30 Tage',
+  leaderboardTitleAll: 'Rangliste aller Zeiten',
   leaderboardEmpty: 'Noch hat niemand jemanden eingeladen. Sei die erste Person!',
   leaderboardLine:
     '**{rank}.** {user} — {invites} {invitesWord} ({regular} regulär, {leaves} verlassen, {fake} Fake, {bonus} Bonus, {xp} XP)',
@@ -73,7 +76,10 @@ const en: Record<TextKey, string> = {
   overviewNoLinks: 'You have no active invite links right now.',
   notReady: "This server's invites are being loaded. Try again in a few seconds.",
   guildOnly: 'This command only works in a server.',
-  leaderboardTitle: 'Leaderboard: who invited the most members',
+  leaderboardTitle: 'Leaderboard of this season: who invited the most members',
+  leaderboardTitle7d: 'Leaderboard of the last 7 days',
+  leaderboardTitle30d: 'Leaderboard of the last 30 days',
+  leaderboardTitleAll: 'All-time leaderboard',
   leaderboardEmpty: 'Nobody has invited anyone yet. Be the first!',
   leaderboardLine:
     '**{rank}.** {user} — {invites} {invitesWord} ({regular} regular, {leaves} left, {fake} fake, {bonus} bonus, {xp} XP)',

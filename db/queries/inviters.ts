@@ -4,7 +4,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
-import { invites, inviterStats, memberJoins, memberXp, users } from '../schema';
+import { invites, inviterStats, memberJoins, users } from '../schema';
+import { shownXp } from './leaderboard';
 
 export type InviterSummary = {
   inviterId: string;
@@ -49,7 +50,7 @@ export async function getInviterSummary(
             select 1 from ${invites} i where i.guild_id = ${guildId} and i.inviter_id = ${inviterId}
           )) as known,
           s.invites, s.regular + s.pending as present, s.bonus, s.leaves, s.joins,
-          (select x.xp from ${memberXp} x where x.guild_id = ${guildId} and x.user_id = ${inviterId}) as xp,
+          ${shownXp(guildId, sql`${inviterId}`)} as xp,
           case when s.invites > 0 then (select count(*)::int + 1 from ${inviterStats} above
             where above.guild_id = ${guildId} and above.invites > s.invites) end as rank,
           u.username, u.global_name, u.avatar

@@ -6,6 +6,7 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit';
+import { applyDecision } from '../../db/queries/joins';
 import { inviterCounts } from '../../db/queries/leaderboard';
 import { primed, startStack, type Stack } from './stack';
 
@@ -103,6 +104,94 @@ describe('/invites bonus', () => {
     const data = (await interaction.waitForResponse()).data as { content: string };
     expect(data.content).toBe(
       `<@${alice.id}> got 1 bonus invite. Reason: Event\nTotal now: **1** (1 bonus).`,
+    );
+  });
+});
+
+describe('/invites rangliste zeitraum:', () => {
+  let stack: Stack;
+  afterEach(async () => stack?.stop());
+
+  it('counts only the joins inside the period, in German and English', async () => {
+    stack = await startStack();
+    const { sim } = stack;
+    const guild = sim.createGuild({ name: 'Periods', locale: 'de' });
+    const caller = sim.createUser({ username: 'caller', locale: 'de' });
+    sim.addMember(guild.id, caller.id);
+    await primed(stack, guild.id);
+    const [recent, month, old] = ['810000000000000001', '810000000000000002', '810000000000000003'];
+    let member = 820000000000000000n;
+    const DAY = 24 * 60 * 60_000;
+    const seed = async (inviterId: string, count: number, daysAgo: number) => {
+      for (let i = 0; i < count; i++) {
+        await applyDecision(
+          stack.db.db,
+          {
+            guildId: guild.id,
+            memberId: String(member++),
+            joinedAt: new Date(Date.now() - daysAgo * DAY - i * 1000),
+            memberBot: false,
+            outcome: 'exact',
+            reason: 'single_code',
+            code: `c${inviterId.slice(-1)}`,
+            inviterId,
+            candidates: null,
+          },
+          { xpPerInvite: 50, excluded: false },
+        );
+      }
+    };
+    await seed(recent, 2, 0);
+    await seed(month, 3, 20);
+    await seed(old, 4, 100);
+    const board = async (period: string | null, locale = 'de') => {
+      const interaction = await sim.invokeCommand({
+        userId: caller.id,
+        guildId: guild.id,
+        name: 'invites',
+        locale,
+        options: sub(
+          'rangliste',
+          period === null ? [] : [{ name: 'zeitraum', type: 3, value: period }],
+        ),
+      });
+      const data = (await interaction.waitForResponse()).data as {
+        embeds: { title: string; description: string }[];
+      };
+      const embed = data.embeds[0]!;
+      const ranked = embed.description
+        .split('\n')
+        .filter((l) => l.startsWith('**'))
+        .map((l) =>
+          l
+            .match(/<@(\d+)> — (\d+)/)!
+            .slice(1)
+            .join(':'),
+        );
+      return { title: embed.title, ranked };
+    };
+    expect(await board('7')).toEqual({
+      title: 'Rangliste der letzten 7 Tage',
+      ranked: [`${recent}:2`],
+    });
+    expect((await board('30')).ranked).toEqual([`${month}:3`, `${recent}:2`]);
+    const all = [`${old}:4`, `${month}:3`, `${recent}:2`];
+    expect((await board('gesamt')).ranked).toEqual(all);
+    expect((await board('saison')).ranked).toEqual(all);
+    expect((await board(null)).title).toMatch(/^Rangliste dieser Saison/);
+    expect(await board('30', 'en-US')).toEqual({
+      title: 'Leaderboard of the last 30 days',
+      ranked: [`${month}:3`, `${recent}:2`],
+    });
+    // A value Discord would never send gets the polite failure, not a default.
+    const odd = await sim.invokeCommand({
+      userId: caller.id,
+      guildId: guild.id,
+      name: 'invites',
+      options: sub('rangliste', [{ name: 'zeitraum', type: 3, value: '9999' }]),
+    });
+    expect(((await odd.waitForResponse()).data as { content: string }).content).toMatch(
+      /nicht geklappt/,
     );
   });
 });

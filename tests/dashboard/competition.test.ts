@@ -1,7 +1,9 @@
 /**
- * Bonus invites in the BUILT dashboard (simulator OAuth and REST, a real database): the forms on
+ * Competition in the BUILT dashboard (simulator OAuth and REST, a real database): bonus forms on
  * the leaderboard and the inviter page, hostile posts (refused with field errors, nothing stored),
- * a form posted twice (stored once), a non-manager (403) and a cross-origin post.
+ * a form posted twice (stored once), a non-manager (403) and a cross-origin post; the period
+ * switch; season reset and restore through their confirmation step, forged and stale posts
+ * refused, the past season viewable.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit';
@@ -10,7 +12,7 @@ import { applyDecision } from '../../db/queries/joins';
 import { inviterCounts } from '../../db/queries/leaderboard';
 import { cookieHeader, DashboardStack, loginWithFetch } from '../browser/stack';
 
-describe('bonus invites in the dashboard', () => {
+describe('competition in the dashboard', () => {
   let stack: DashboardStack;
   let base: string;
   let guildId: string;
@@ -159,6 +161,100 @@ describe('bonus invites in the dashboard', () => {
     );
   });
 
+  const action = (name: string, fields: Record<string, string>, cookie = ownerCookie) =>
+    fetch(`${base}/servers/${guildId}/leaderboard?/${name}`, {
+      method: 'POST',
+      body: new URLSearchParams(fields),
+      headers: { cookie, origin: base, accept: 'text/html' },
+      redirect: 'manual',
+    });
+  /** The leaderboard's rows as "inviterId:total" (the inviter link and the total column). */
+  const ranked = (html: string) =>
+    [...html.matchAll(/inviters\/(\d+)"[\s\S]*?data-label="[^"]*">(-?\d+)</g)].map(
+      (m) => `${m[1]}:${m[2]}`,
+    );
+
+  it('switches periods: a join of 40 days ago counts in all time and this season only', async () => {
+    // Bonus entries from the first test are today's; the join is 1 minute old. Add an old join.
+    const { db } = await stack.db();
+    const oldMember = stack.sim.createUser({ username: 'olli' }).id;
+    await applyDecision(
+      db,
+      {
+        guildId,
+        memberId: oldMember,
+        joinedAt: new Date(Date.now() - 40 * 24 * 60 * 60_000),
+        memberBot: false,
+        outcome: 'exact',
+        reason: 'single_code',
+        code: 'abc',
+        inviterId: ownerId,
+        candidates: null,
+      },
+      { xpPerInvite: 50, excluded: false },
+    );
+    const all = await page('/leaderboard?period=all');
+    expect(all).toContain('data-period="all"');
+    expect(ranked(all)).toEqual([`${memberId}:4`, `${ownerId}:1`]);
+    expect(ranked(await page('/leaderboard'))).toEqual([`${memberId}:4`, `${ownerId}:1`]);
+    expect(ranked(await page('/leaderboard?period=30d'))).toEqual([`${memberId}:4`]);
+    expect(ranked(await page('/leaderboard?period=7d'))).toEqual([`${memberId}:4`]);
+    // An unknown period is the default (this season), not an error.
+    expect(
+      (
+        await fetch(`${base}/servers/${guildId}/leaderboard?period=x';--`, {
+          headers: { cookie: ownerCookie },
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('resets and restores a season only through the confirmation step, refusing forged and stale posts', async () => {
+    const confirmPage = await page('/leaderboard?confirm=reset');
+    expect(confirmPage).toContain('data-testid="confirm-reset"');
+    expect(confirmPage).toContain('Saison 2 starten?');
+    // Without the confirmation field, or for a season the admin did not see: nothing happens.
+    expect((await action('reset', { season: '1' })).status).toBe(400);
+    expect((await action('reset', { confirm: 'reset', season: '7' })).status).toBe(400);
+    expect((await action('restore', { confirm: 'restore', season: '1' })).status).toBe(400);
+    expect((await action('reset', { confirm: 'reset', season: '1' }, strangerCookie)).status).toBe(
+      403,
+    );
+    expect(ranked(await page('/leaderboard'))).toEqual([`${memberId}:4`, `${ownerId}:1`]);
+
+    const reset = await action('reset', { confirm: 'reset', season: '1' });
+    expect(reset.status).toBe(200);
+    expect(await reset.text()).toContain('Saison 2 hat begonnen.');
+    // The same post again (double click): stale, nothing more happens.
+    expect((await action('reset', { confirm: 'reset', season: '1' })).status).toBe(400);
+    expect(ranked(await page('/leaderboard'))).toEqual([]);
+    // All time is untouched, and season 1 stays viewable.
+    expect(ranked(await page('/leaderboard?period=all'))).toEqual([
+      `${memberId}:4`,
+      `${ownerId}:1`,
+    ]);
+    const past = await page('/leaderboard?season=1');
+    expect(past).toContain('Saison 1 (beendet)');
+    expect(ranked(past)).toEqual([`${memberId}:4`, `${ownerId}:1`]);
+
+    expect(await page('/leaderboard?confirm=restore')).toContain('Saison 2 rückgängig machen?');
+    const restored = await action('restore', { confirm: 'restore', season: '2' });
+    expect(restored.status).toBe(200);
+    expect(await restored.text()).toContain('Saison 1 ist wieder die aktuelle');
+    expect(ranked(await page('/leaderboard'))).toEqual([`${memberId}:4`, `${ownerId}:1`]);
+    expect((await action('restore', { confirm: 'restore', season: '2' })).status).toBe(400);
+  });
+
+  it('stores whether a reset also resets XP, refusing other values', async () => {
+    expect((await action('seasonXp', { seasonResetsXp: 'maybe' })).status).toBe(400);
+    expect((await action('seasonXp', { seasonResetsXp: 'reset' })).status).toBe(200);
+    expect(await page('/leaderboard?confirm=reset')).toContain(
+      'XP werden ebenfalls auf null gesetzt.',
+    );
+    expect((await action('seasonXp', { seasonResetsXp: 'keep' })).status).toBe(200);
+    expect(await page('/leaderboard?confirm=reset')).toContain('XP bleiben erhalten.');
+  });
+
   it('stored exactly the two accepted bonuses, audited with who and why', async () => {
     if (stack.kind === 'pglite') await stack.stop();
     const { db } = await stack.db();
@@ -168,6 +264,14 @@ describe('bonus invites in the dashboard', () => {
       regular: 1,
       total: -2,
     });
+    expect((await listAudit(db, guildId, { action: 'season.reset' })).length).toBe(1);
+    expect((await listAudit(db, guildId, { action: 'season.restore' })).length).toBe(1);
+    expect(
+      (await listAudit(db, guildId, { action: 'settings.update' })).map((a) => a.details),
+    ).toEqual([
+      { seasonResetsXp: { from: true, to: false } },
+      { seasonResetsXp: { from: false, to: true } },
+    ]);
     const audit = await listAudit(db, guildId, { action: 'bonus.add' });
     expect(
       audit.map((a) => [a.actorId, a.details.memberId, a.details.amount, a.details.reason]),
