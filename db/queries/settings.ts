@@ -44,6 +44,8 @@ export type GuildSettings = FairPlaySettings & {
   dmInviter: boolean;
   xpPerInvite: number;
   locale: Locale;
+  /** A season reset also starts XP from zero (false: XP is kept). */
+  seasonResetsXp: boolean;
   /** Effective templates: the admin's text, or the locale's default. */
   templates: Record<TemplateKind, string>;
   /** Which templates the admin has edited (the rest follow the locale). */
@@ -58,6 +60,7 @@ export function defaultSettings(guildId: string, locale: Locale = 'de'): GuildSe
     logChannelId: null,
     dmInviter: false,
     xpPerInvite: DEFAULT_XP_PER_INVITE,
+    seasonResetsXp: false,
     locale,
     ...DEFAULT_FAIR_PLAY,
     templates: { ...DEFAULT_TEMPLATES[locale] },
@@ -76,6 +79,7 @@ export async function getGuildSettings(db: Db, guildId: string): Promise<GuildSe
     logChannelId: row.logChannelId,
     dmInviter: row.dmInviter,
     xpPerInvite: row.xpPerInvite,
+    seasonResetsXp: row.seasonResetsXp,
     locale: row.locale,
     fakeAccountAge: row.fakeAccountAge,
     fakeMinAccountAgeDays: row.fakeMinAccountAgeDays,
@@ -147,6 +151,7 @@ export const settingsPatchSchema = z
     requiredRoleId: snowflakeSchema.nullable(),
     leaveMessage: z.boolean(),
     xpTakeBackDays: z.number().int().min(0).max(MAX_TAKE_BACK_DAYS),
+    seasonResetsXp: z.boolean(),
   })
   .partial()
   .strict();

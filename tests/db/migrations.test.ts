@@ -16,12 +16,16 @@ const EXPECTED_TABLES = [
   'guilds',
   'invite_bonus',
   'invite_rewards',
+  'inviter_period_stats',
   'inviter_stats',
   'invites',
   'join_revisions',
   'member_joins',
   'member_xp',
   'outbox',
+  'period_windows',
+  'season_xp',
+  'seasons',
   'users',
 ];
 
