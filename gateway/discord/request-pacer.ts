@@ -59,8 +59,13 @@ export class RequestPacer {
   }
 }
 
-/** Paths Discord does not count against the global limit (interaction callbacks, webhooks). */
-export function isGloballyLimited(url: string): boolean {
-  const path = new URL(url).pathname.replace(/^.*?\/v\d+(?=\/)/, '');
+/**
+ * Whether Discord counts a request against the bot's global limit: bot-token requests except
+ * interaction callbacks and webhooks. Without `authorization` (the gateway's own client, which only
+ * sends the bot token) the path alone decides; user tokens (the dashboard's OAuth calls) never count.
+ */
+export function isGloballyLimited(url: string, authorization?: string): boolean {
+  if (authorization !== undefined && !authorization.startsWith('Bot ')) return false;
+  const path = new URL(url, 'http://path.only').pathname.replace(/^.*?\/api(?:\/v\d+)?(?=\/)/, '');
   return !path.startsWith('/interactions/') && !path.startsWith('/webhooks/');
 }

@@ -4,7 +4,7 @@
  * global limit for the bot, instead of each process keeping its own and together exceeding Discord's
  * 50 requests/s. Requests keep their own Authorization header (the proxy holds no token). It waits
  * for limits rather than answering 429 (its REST client queues per route; the global limit is
- * paced here, see global-pacer.ts, and interaction responses are not held up by it), and leaves
+ * paced here with the gateway's RequestPacer, and interaction responses are not held up by it), and leaves
  * retries of failures to the callers, who own them (the outbox's backoff). `/healthz` answers
  * here, everything else is forwarded.
  */
@@ -12,12 +12,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { proxyRequests } from '@discordjs/proxy';
 import { DefaultRestOptions, REST, RESTEvents } from '@discordjs/rest';
 import type { Logger } from '../../db/shared/log';
-import { countsTowardGlobalLimit, GlobalPacer } from './global-pacer';
+import { isGloballyLimited, RequestPacer } from '../discord/request-pacer';
 
 /**
  * The global limit's window: a second plus a margin for the jitter between us and Discord (50 per
  * 1.5 s is 33 requests/s: a third of the limit traded for no 429s even when the machine is
- * overloaded, see global-pacer.ts).
+ * overloaded: with 1.1 s, three processes still drew 15 and 8 global 429s on a loaded machine).
  */
 const GLOBAL_WINDOW_MS = 1500;
 
@@ -40,7 +40,7 @@ export type RunningRestProxy = {
 
 export async function startRestProxy(options: RestProxyOptions): Promise<RunningRestProxy> {
   const { log } = options;
-  const pacer = new GlobalPacer(options.globalRequestsPerSecond, GLOBAL_WINDOW_MS);
+  const pacer = new RequestPacer(options.globalRequestsPerSecond, GLOBAL_WINDOW_MS);
   const rest = new REST({
     api: options.upstream,
     // The pacer keeps the global limit, at the moment a request leaves (after any wait for its
@@ -50,7 +50,7 @@ export async function startRestProxy(options: RestProxyOptions): Promise<Running
     makeRequest: async (url, init) => {
       const headers = init.headers as Record<string, string> | undefined;
       const auth = headers?.authorization ?? headers?.Authorization;
-      if (countsTowardGlobalLimit(new URL(url).pathname, auth)) await pacer.acquire();
+      if (isGloballyLimited(url, auth ?? '')) await pacer.take();
       return DefaultRestOptions.makeRequest(url, init);
     },
   });

@@ -83,4 +83,13 @@ describe('the global request pacer', () => {
       false,
     );
   });
+
+  it('in the proxy: only bot-token requests count, with or without an API version', () => {
+    expect(isGloballyLimited('/api/v10/guilds/1/invites', 'Bot abc')).toBe(true);
+    expect(isGloballyLimited('/api/channels/1/messages', 'Bot abc')).toBe(true);
+    expect(isGloballyLimited('/api/interactions/1/tok/callback', 'Bot abc')).toBe(false);
+    expect(isGloballyLimited('/api/v10/webhooks/1/tok', 'Bot abc')).toBe(false);
+    expect(isGloballyLimited('/api/v10/users/@me', 'Bearer user')).toBe(false);
+    expect(isGloballyLimited('/api/v10/gateway/bot', '')).toBe(false);
+  });
 });
