@@ -10,6 +10,7 @@
 import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
 import { inviteBonus, inviterStats, memberJoins, memberXp, users } from '../schema';
+import { applyRewardRoles } from './reward-roles';
 
 /**
  * The counters of every (guild, inviter) the filter selects, as a query over the records. A
@@ -51,7 +52,10 @@ const UPSERT_TAIL = sql`
 
 const COLUMNS = sql`(guild_id, inviter_id, invites, regular, leaves, fake, bonus, pending, joins, updated_at)`;
 
-/** Recomputes one inviter's counters from their joins. Call in the transaction that changed a join. */
+/**
+ * Recomputes one inviter's counters from their joins, then their reward roles from the new total
+ * (queued in the outbox in the same transaction). Call in the transaction that changed a join.
+ */
 export async function recomputeInviterStats(
   db: Db,
   guildId: string,
@@ -66,6 +70,7 @@ export async function recomputeInviterStats(
            coalesce(c.pending, 0), coalesce(c.joins, 0), now()
     from (select 1) one left join (${countersQuery(joins, joins)}) c on true
     ${UPSERT_TAIL}`);
+  await applyRewardRoles(db, guildId, inviterId);
 }
 
 /**

@@ -22,6 +22,10 @@ const EXPECTED_TABLES = [
   'member_joins',
   'member_xp',
   'outbox',
+  'personal_links',
+  'reward_role_grants',
+  'reward_tiers',
+  'role_sync_jobs',
   'users',
 ];
 
