@@ -6,6 +6,7 @@ import type { API } from '@discordjs/core';
 import { DEFAULT_TIMING_CONFIG, TimingModel } from './attribution/timing';
 import { registerCommands } from './commands/registration';
 import { createInteractionHandler } from './commands/interactions';
+import { PersonalLinks } from './commands/personal-link';
 import { dbCommandQueries } from './commands/queries';
 import type { ShardPlan } from './discord/rest';
 import { withRetries } from './discord/retry';
@@ -112,6 +113,7 @@ export function buildDispatcher(
   const interactions = createInteractionHandler({
     ...ctx,
     queries: hooks.commandQueries ?? dbCommandQueries(ctx.db),
+    links: new PersonalLinks({ api: c.api, db: ctx.db, log: options.log }),
     deferAfterMs: options.commandDeferAfterMs,
   });
   return createDispatcher(ctx, c.sessions, {

@@ -9,6 +9,7 @@ import {
 } from 'discord-api-types/v10';
 import { en, type Subcommand } from './subcommand';
 import { leaderboard } from './subcommands/leaderboard';
+import { link } from './subcommands/link';
 import { overview } from './subcommands/overview';
 import { who } from './subcommands/who';
 
@@ -16,7 +17,7 @@ export const COMMAND_NAME = 'invites';
 
 /** The subcommands by their registered (German) name. */
 export const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map(
-  [overview, leaderboard, who].map((sub) => [sub.definition.name, sub]),
+  [overview, leaderboard, who, link].map((sub) => [sub.definition.name, sub]),
 );
 
 export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [

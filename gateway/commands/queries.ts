@@ -1,14 +1,30 @@
 /** The database reads the commands need; replaceable in tests (e.g. by slow ones). */
 import type { Db } from '../../db/client';
 import { latestJoinOf } from '../../db/queries/joins';
-import { getInviterStanding, getLeaderboard, inviterCounts } from '../../db/queries/leaderboard';
+import {
+  getInviterStanding,
+  getLeaderboard,
+  inviterCounts,
+  type InviterCounts,
+} from '../../db/queries/leaderboard';
+import { personalLinksOf } from '../../db/queries/personal-links';
+import { getRewardTiers } from '../../db/queries/reward-roles';
+import type { RewardTier } from '../../db/shared/reward-roles';
+
+/** What /invites uebersicht shows besides the invite snapshot. */
+export type OverviewData = {
+  counts: InviterCounts;
+  tiers: RewardTier[];
+  /** The caller's personal link codes. */
+  personalCodes: string[];
+};
 
 export type CommandQueries = {
   leaderboard: (guildId: string) => ReturnType<typeof getLeaderboard>;
   standing: (guildId: string, userId: string) => ReturnType<typeof getInviterStanding>;
   latestJoin: (guildId: string, memberId: string) => ReturnType<typeof latestJoinOf>;
-  /** The caller's counters (regular, left, fake, bonus, pending, total) for /invites uebersicht. */
-  counts: (guildId: string, userId: string) => ReturnType<typeof inviterCounts>;
+  /** The caller's counters (regular, left, fake, bonus, pending, total), the tiers, their links. */
+  overview: (guildId: string, userId: string) => Promise<OverviewData>;
 };
 
 export function dbCommandQueries(db: Db): CommandQueries {
@@ -16,6 +32,13 @@ export function dbCommandQueries(db: Db): CommandQueries {
     leaderboard: (guildId) => getLeaderboard(db, guildId, { limit: 10 }),
     standing: (guildId, userId) => getInviterStanding(db, guildId, userId),
     latestJoin: (guildId, memberId) => latestJoinOf(db, guildId, memberId),
-    counts: (guildId, userId) => inviterCounts(db, guildId, userId),
+    overview: async (guildId, userId) => {
+      const [counts, tiers, links] = await Promise.all([
+        inviterCounts(db, guildId, userId),
+        getRewardTiers(db, guildId),
+        personalLinksOf(db, guildId, userId),
+      ]);
+      return { counts, tiers, personalCodes: links.map((l) => l.code) };
+    },
   };
 }

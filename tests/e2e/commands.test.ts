@@ -194,7 +194,7 @@ describe('/invites commands', () => {
           leaderboard: async (g) => (await delay(), real.queries!.leaderboard(g)),
           standing: async (g, u) => (await delay(), real.queries!.standing(g, u)),
           latestJoin: async (g, m) => (await delay(), real.queries!.latestJoin(g, m)),
-          counts: async (g, u) => (await delay(), real.queries!.counts(g, u)),
+          overview: async (g, u) => (await delay(), real.queries!.overview(g, u)),
         },
       },
     });
@@ -219,7 +219,7 @@ describe('/invites commands', () => {
           leaderboard: () => Promise.reject(new Error('db down')),
           standing: () => Promise.reject(new Error('db down')),
           latestJoin: () => Promise.reject(new Error('db down')),
-          counts: () => Promise.reject(new Error('db down')),
+          overview: () => Promise.reject(new Error('db down')),
         },
       },
     });

@@ -477,4 +477,5 @@ export const de = {
     'Discord war nicht erreichbar, der Kanal konnte nicht geprüft werden. Bitte gleich noch einmal versuchen.',
   'rewards.error.maxAge': 'Wähle eine der angebotenen Gültigkeiten.',
   'rewards.error.maxUses': 'Eine ganze Zahl von 0 bis {max}.',
+  'codes.owner': 'Persönlicher Link von',
 } as const;

@@ -457,4 +457,5 @@ export const en: Messages = {
     'Discord could not be reached to check the channel. Please try again in a moment.',
   'rewards.error.maxAge': 'Choose one of the offered durations.',
   'rewards.error.maxUses': 'A whole number from 0 to {max}.',
+  'codes.owner': 'Personal link of',
 };
