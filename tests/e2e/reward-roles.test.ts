@@ -7,7 +7,13 @@ import { and, eq } from 'drizzle-orm';
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway } from '../../gateway/app';
-import { failedRoleChanges, setRewardTiers } from '../../db/queries/reward-roles';
+import {
+  failedRoleChanges,
+  latestRoleSync,
+  roleSyncDelivery,
+  setRewardTiers,
+  startRoleSync,
+} from '../../db/queries/reward-roles';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { guildSettings, outbox, rewardRoleGrants } from '../../db/schema';
 import { DEFAULT_BOT_PERMISSIONS } from '../sim/permissions';
@@ -160,4 +166,28 @@ describe('reward roles end to end', () => {
       expect(sim.memberRoles(guild.id, alice.id)).toEqual([]);
     });
   }
+
+  it('sync roles: the gateway re-applies the tiers to everyone, with progress on the job', async () => {
+    const { sim, guild, recruiter, alice, join } = await setup();
+    await join();
+    await join();
+    await eventually(() => sim.memberRoles(guild.id, alice.id).includes(recruiter.id));
+    // Someone takes the role away by hand; a sync gives it back, once.
+    sim.setMemberRoles(guild.id, alice.id, []);
+    const { job } = await startRoleSync(stack.db.db, guild.id, null);
+    await eventually(async () => (await latestRoleSync(stack.db.db, guild.id))?.status === 'done');
+    await eventually(() => sim.memberRoles(guild.id, alice.id).includes(recruiter.id));
+    await stack.gateway.settled();
+    expect(await latestRoleSync(stack.db.db, guild.id)).toMatchObject({
+      id: job.id,
+      status: 'done',
+      total: 1,
+      done: 1,
+      queued: 1,
+    });
+    expect(await roleSyncDelivery(stack.db.db, job.id)).toEqual({ pending: 0, sent: 1, failed: 0 });
+    expect(calls(stack, ROLE_ROUTE, alice.id, recruiter.id).map((r) => r.status)).toEqual([
+      204, 204,
+    ]);
+  });
 });
