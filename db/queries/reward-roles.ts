@@ -168,18 +168,31 @@ export async function roleGranted(
 
 export type RoleSyncJob = typeof roleSyncJobs.$inferSelect;
 
-/** Starts "sync roles" for a guild (or returns the one already running). */
+/**
+ * Starts "sync roles" for a guild, or returns the one already running. With `restart` (the counts
+ * of everyone changed at once, e.g. a season reset or restore) a running job starts over from the
+ * first inviter, so nobody it already passed keeps roles from before the change.
+ */
 export async function startRoleSync(
   db: Db,
   guildId: string,
   requestedBy: string | null,
+  options: { restart?: boolean } = {},
 ): Promise<{ job: RoleSyncJob; started: boolean }> {
   const running = await latestRoleSync(db, guildId);
-  if (running?.status === 'running') return { job: running, started: false };
   const [{ n } = { n: 0 }] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(inviterStats)
     .where(eq(inviterStats.guildId, guildId));
+  if (running?.status === 'running') {
+    if (!options.restart) return { job: running, started: false };
+    const [job] = await db
+      .update(roleSyncJobs)
+      .set({ cursor: null, done: 0, total: Number(n) })
+      .where(eq(roleSyncJobs.id, running.id))
+      .returning();
+    return { job: job!, started: true };
+  }
   const [job] = await db
     .insert(roleSyncJobs)
     .values({ guildId, requestedBy, total: Number(n) })

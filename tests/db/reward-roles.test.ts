@@ -174,4 +174,25 @@ describe.each(dbKinds)('reward roles on %s', (kind) => {
     expect(jobRows).toHaveLength(8);
     expect(jobRows.every((r) => (r.body as { action: string }).action === 'add')).toBe(true);
   });
+
+  it('a restarted sync (counts changed for everyone) goes through every inviter again', async () => {
+    const guildId = await guild({ mode: 'stack', removeBelow: false });
+    for (let i = 0; i < 3; i++) {
+      await addInviteBonus(handle.db, {
+        guildId,
+        inviterId: String(++nextUser),
+        amount: 2,
+        reason: null,
+        createdBy: null,
+      });
+    }
+    const { job } = await startRoleSync(handle.db, guildId, null);
+    const here = sql`"role_sync_jobs"."guild_id" = ${guildId}`;
+    expect(await runRoleSyncPage(handle.db, here, 2)).toMatchObject({ done: 2, finished: false });
+    const again = await startRoleSync(handle.db, guildId, null, { restart: true });
+    expect(again).toMatchObject({ started: true, job: { id: job.id, done: 0, cursor: null } });
+    expect(await runRoleSyncPage(handle.db, here, 2)).toMatchObject({ done: 2, finished: false });
+    expect(await runRoleSyncPage(handle.db, here, 2)).toMatchObject({ done: 3, finished: true });
+    expect(await latestRoleSync(handle.db, guildId)).toMatchObject({ queued: 5, status: 'done' });
+  });
 });
