@@ -78,3 +78,32 @@ describe('REST: member roles', () => {
     );
   });
 });
+
+describe('REST: channel invites (personal links)', () => {
+  it('creates an invite as the bot with max age and uses; 403 without Create Invite; 400 out of range; 404 unknown channel', async () => {
+    const g = sim.createGuild({ name: 'Links' });
+    const welcome = sim.createChannel(g.id, { name: 'welcome' });
+    const invite = await api.channels.createInvite(welcome.id, {
+      max_age: 3600,
+      max_uses: 10,
+      unique: true,
+    });
+    expect(invite).toMatchObject({
+      max_age: 3600,
+      max_uses: 10,
+      uses: 0,
+      inviter: { id: sim.botUser.id },
+      channel: { id: welcome.id },
+    });
+    expect(sim.invites(g.id).map((i) => i.code)).toContain(invite.code);
+    const tooMany = await refused(api.channels.createInvite(welcome.id, { max_uses: 101 }));
+    expect([tooMany.status, tooMany.code]).toEqual([400, 50035]);
+    sim.setChannelOverwrites(welcome.id, [
+      { id: g.everyoneRoleId, type: 0, allow: 0n, deny: P.CreateInstantInvite },
+    ]);
+    const denied = await refused(api.channels.createInvite(welcome.id, {}));
+    expect([denied.status, denied.code]).toEqual([403, 50013]);
+    const gone = await refused(api.channels.createInvite('1'.repeat(18), {}));
+    expect([gone.status, gone.code]).toEqual([404, 10003]);
+  });
+});
