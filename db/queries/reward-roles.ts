@@ -283,8 +283,17 @@ export async function runRoleSyncPage(
   });
 }
 
-/** Role changes Discord refused (recorded as final failures), newest first: the doctor shows them. */
+/**
+ * Role changes Discord refused (recorded as final failures), newest first: the doctor shows them.
+ * An inviter who left the server (10007 Unknown Member) is not a problem to fix and not counted.
+ */
 export async function failedRoleChanges(db: Db, guildId: string, limit = 5) {
+  const refused = and(
+    eq(outbox.guildId, guildId),
+    eq(outbox.kind, 'role'),
+    eq(outbox.status, 'failed'),
+    sql`coalesce(${outbox.lastError}, '') not like '10007 %'`,
+  );
   const rows = await db
     .select({
       userId: outbox.targetId,
@@ -293,13 +302,13 @@ export async function failedRoleChanges(db: Db, guildId: string, limit = 5) {
       at: outbox.createdAt,
     })
     .from(outbox)
-    .where(and(eq(outbox.guildId, guildId), eq(outbox.kind, 'role'), eq(outbox.status, 'failed')))
+    .where(refused)
     .orderBy(desc(outbox.id))
     .limit(limit);
   const [{ n } = { n: 0 }] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(outbox)
-    .where(and(eq(outbox.guildId, guildId), eq(outbox.kind, 'role'), eq(outbox.status, 'failed')));
+    .where(refused);
   return {
     count: Number(n),
     latest: rows.map((r) => ({

@@ -190,4 +190,19 @@ describe('reward roles end to end', () => {
       204, 204,
     ]);
   });
+
+  it('an inviter who left the server: the refusal (Unknown Member) is recorded once, not a doctor problem', async () => {
+    const { sim, guild, alice, join } = await setup();
+    sim.leave(guild.id, alice.id);
+    await join();
+    await join();
+    await eventually(async () => {
+      const rows = await roleRows(guild.id);
+      return rows.length === 1 && rows[0]!.status === 'failed' ? rows : undefined;
+    });
+    const [row] = await roleRows(guild.id);
+    expect(row!.lastError).toMatch(/^10007 /);
+    expect((await failedRoleChanges(stack.db.db, guild.id)).count).toBe(0);
+    expect(calls(stack, ROLE_ROUTE, alice.id).map((r) => r.status)).toEqual([404]);
+  });
 });
