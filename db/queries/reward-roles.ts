@@ -146,6 +146,20 @@ export async function applyRewardRoles(
   return queued;
 }
 
+/**
+ * A member joined (again): Discord forgot the roles they held, the record did not. Queues the
+ * tier roles on record once more. Call in the transaction that records the new join (only when it
+ * is new, so a replayed GUILD_MEMBER_ADD queues nothing). Returns the rows queued.
+ */
+export async function requeueHeldRoles(db: Db, guildId: string, userId: string): Promise<number> {
+  const held = await db
+    .select({ roleId: rewardRoleGrants.roleId })
+    .from(rewardRoleGrants)
+    .where(and(eq(rewardRoleGrants.guildId, guildId), eq(rewardRoleGrants.userId, userId)));
+  for (const { roleId } of held) await queueRole(db, guildId, userId, roleId, 'add');
+  return held.length;
+}
+
 /** Whether the bot's record says the member should hold the role (what a role row applies). */
 export async function roleGranted(
   db: Db,

@@ -205,4 +205,20 @@ describe('reward roles end to end', () => {
     expect((await failedRoleChanges(stack.db.db, guild.id)).count).toBe(0);
     expect(calls(stack, ROLE_ROUTE, alice.id).map((r) => r.status)).toEqual([404]);
   });
+
+  it('an inviter who leaves and comes back gets the roles on record again, once', async () => {
+    const { sim, guild, recruiter, alice, join } = await setup();
+    await join();
+    await join();
+    await eventually(() => sim.memberRoles(guild.id, alice.id).includes(recruiter.id));
+    sim.leave(guild.id, alice.id);
+    const back = sim.createInvite(guild.id, { inviterId: guild.ownerId });
+    await sim.join(guild.id, alice.id, { code: back.code });
+    await decidedJoin(stack, guild.id, alice.id);
+    await eventually(() => sim.memberRoles(guild.id, alice.id).includes(recruiter.id));
+    await stack.gateway.settled();
+    expect(calls(stack, ROLE_ROUTE, alice.id, recruiter.id).map((r) => r.status)).toEqual([
+      204, 204,
+    ]);
+  });
 });
