@@ -103,7 +103,8 @@ export async function startGateway(
     ...plan,
     onQueued: () => outbox.wake(),
   });
-  life.every(options.outboxPollMs, 'sync reward roles', () => roleSync.tick());
+  // A sync is a rare dashboard action: looking once a second is soon enough.
+  life.every(Math.max(options.outboxPollMs, 1000), 'sync reward roles', () => roleSync.tick());
   outbox.start();
   life.onStop('close the gateway connections', (context) => shards.destroy(context));
   life.onStop("finish the guilds' writes", () => registry.stopAll());

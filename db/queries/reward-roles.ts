@@ -238,6 +238,16 @@ export async function roleSyncDelivery(
   return { pending: of('pending'), sent: of('sent'), failed: of('failed') };
 }
 
+/** Whether a sync job is running on these shards (a cheap read before the worker's transaction). */
+export async function roleSyncPending(db: Db, where: ReturnType<typeof sql>): Promise<boolean> {
+  const [row] = await db
+    .select({ id: roleSyncJobs.id })
+    .from(roleSyncJobs)
+    .where(and(eq(roleSyncJobs.status, 'running'), where))
+    .limit(1);
+  return row !== undefined;
+}
+
 /**
  * One page of a running sync job (the given shards' guilds only): the next `limit` inviters after
  * the cursor get their roles re-applied, the cursor and counts move, and the job is done when a page

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { onShards } from '../../db/queries/joins';
-import { runRoleSyncPage } from '../../db/queries/reward-roles';
+import { roleSyncPending, runRoleSyncPage } from '../../db/queries/reward-roles';
 import type { Logger } from '../../db/shared/log';
 
 export type RoleSyncOptions = {
@@ -37,6 +37,8 @@ export class RoleSyncWorker {
     const { db, log, shardCount, shardIds, onQueued } = this.options;
     const where = onShards(sql`"role_sync_jobs"."guild_id"`, shardCount, shardIds);
     let pages = 0;
+    // Mostly nothing runs: a plain indexed read, no transaction, on every poll.
+    if (!(await roleSyncPending(db, where))) return 0;
     for (;;) {
       const page = await runRoleSyncPage(db, where, this.options.pageSize ?? 200);
       if (!page) return pages;
