@@ -160,6 +160,8 @@ export const guildSettings = pgTable(
     /** Personal invites' max age in seconds (0: never expires) and max uses (0: unlimited). */
     personalLinkMaxAge: integer('personal_link_max_age').notNull().default(0),
     personalLinkMaxUses: integer('personal_link_max_uses').notNull().default(0),
+    /** A season reset also starts XP from zero (kept by default: XP is the members' reward). */
+    seasonResetsXp: boolean('season_resets_xp').notNull().default(false),
     updatedBy: snowflake('updated_by'),
     updatedAt: updatedAt(),
   },
@@ -387,10 +389,11 @@ export const memberXp = pgTable(
 );
 
 /**
- * Per-inviter counters behind the leaderboard, recomputed from `member_joins` (and `invite_bonus`)
+ * Per-inviter counters of the current season (see `seasons`; without a reset, all joins) behind the
+ * leaderboard and every total shown, recomputed from `member_joins` (and `invite_bonus`)
  * in the transaction of every change to one of the inviter's joins, so the leaderboard is an index
  * range scan even with millions of joins; `rebuildInviterStats` rebuilds them from the records.
- * `regular` = members still present whose join is attributed to the inviter and not waiting for its
+ * Only joins and bonus entries since the season's start count. `regular` = members still present whose join is attributed to the inviter and not waiting for its
  * reward; `fake` = those of them flagged fake; `pending` = present members waiting for the reward;
  * `leaves` = attributed joins that ended ("left"); `bonus` = the sum of invite_bonus;
  * `invites` = the total, regular + bonus − fake (what ranks and what `{count}` shows).
@@ -417,9 +420,107 @@ export const inviterStats = pgTable(
   ],
 );
 
+/** Leaderboard periods kept as counters besides the season's (`inviter_stats`): all time and the rolling windows. */
+export const STAT_PERIODS = ['all', '7d', '30d'] as const;
+export type StatPeriod = (typeof STAT_PERIODS)[number];
+
 /**
- * Bonus invites an admin gave (or took, negative) an inviter; summed into inviter_stats.bonus.
- * Only stored for now: the competition features add the actions that write it.
+ * The counters of `inviter_stats` for other periods, same columns and meaning, counting only joins
+ * (and bonus entries) inside the period: `all` (no bound), `7d` and `30d` (from the start of the
+ * UTC day 6 or 29 days ago, see `period_windows`). Recomputed per inviter with `inviter_stats`, so a
+ * period leaderboard is an index range scan like the season's.
+ */
+export const inviterPeriodStats = pgTable(
+  'inviter_period_stats',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    period: text('period').$type<StatPeriod>().notNull(),
+    inviterId: snowflake('inviter_id').notNull(),
+    invites: integer('invites').notNull().default(0),
+    regular: integer('regular').notNull().default(0),
+    leaves: integer('leaves').notNull().default(0),
+    fake: integer('fake').notNull().default(0),
+    bonus: integer('bonus').notNull().default(0),
+    pending: integer('pending').notNull().default(0),
+    joins: integer('joins').notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.period, t.inviterId] }),
+    index('inviter_period_stats_rank_idx').on(t.guildId, t.period, t.invites.desc(), t.inviterId),
+    check('inviter_period_stats_period', inList(t.period, STAT_PERIODS)),
+  ],
+);
+
+/**
+ * Which window a guild's rolling-period counters were computed for. When the UTC day changes the
+ * window moves: the first reader rebuilds that period's counters for the new window (under this
+ * row's lock, which every per-inviter recompute shares, so no recompute writes an old window).
+ */
+export const periodWindows = pgTable(
+  'period_windows',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    period: text('period').$type<StatPeriod>().notNull(),
+    since: timestamp('since', { withTimezone: true }).notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.period] })],
+);
+
+/**
+ * Seasons: a reset starts a new one (the counters in `inviter_stats` then count only joins and
+ * bonus entries from `started_at`); nothing is deleted. A restore marks the newest season
+ * `undone_at`, which makes the one before current again: its counters are recomputed from the
+ * records, so they are exactly what they were (plus whatever happened since). A guild without
+ * seasons is in its first season, which started with the records.
+ */
+export const seasons = pgTable(
+  'seasons',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    /** The reset also started XP from zero (a baseline per member in `season_xp`). */
+    xpReset: boolean('xp_reset').notNull(),
+    startedBy: snowflake('started_by'),
+    undoneAt: timestamp('undone_at', { withTimezone: true }),
+    undoneBy: snowflake('undone_by'),
+  },
+  (t) => [
+    index('seasons_guild_started_idx')
+      .on(t.guildId, t.startedAt.desc())
+      .where(sql`${t.undoneAt} is null`),
+  ],
+);
+
+/**
+ * XP baselines of a season that reset XP: each member's XP when it began. The XP shown is the
+ * balance minus the current season's baseline; `member_xp` itself is never lowered, so a restore
+ * (the season undone) shows the old balance again.
+ */
+export const seasonXp = pgTable(
+  'season_xp',
+  {
+    seasonId: bigint('season_id', { mode: 'number' })
+      .notNull()
+      .references(() => seasons.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    xp: integer('xp').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.seasonId, t.userId] })],
+);
+
+/**
+ * Bonus invites an admin gave (or took, negative) an inviter, with a reason: `/invites bonus` or the
+ * dashboard; summed into inviter_stats.bonus. `request_id` (the interaction id, or the dashboard
+ * form's one-time id) makes a replayed command or a form posted twice add nothing.
  */
 export const inviteBonus = pgTable(
   'invite_bonus',
@@ -432,9 +533,13 @@ export const inviteBonus = pgTable(
     amount: integer('amount').notNull(),
     reason: text('reason'),
     createdBy: snowflake('created_by'),
+    requestId: text('request_id'),
     createdAt: createdAt(),
   },
-  (t) => [index('invite_bonus_guild_inviter_idx').on(t.guildId, t.inviterId)],
+  (t) => [
+    index('invite_bonus_guild_inviter_idx').on(t.guildId, t.inviterId),
+    uniqueIndex('invite_bonus_request_uq').on(t.guildId, t.requestId),
+  ],
 );
 
 /** Reward role tiers: at `invites` (the inviter's total) the member gets `role_id`. */
@@ -629,6 +734,9 @@ export const AUDIT_ACTIONS = [
   'settings.test',
   'tiers.update',
   'roles.sync',
+  'bonus.add',
+  'season.reset',
+  'season.restore',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -5,6 +5,7 @@
  * benchmarks. The builders are in builders.ts, the defaults in options.ts.
  */
 import {
+  buildBatchWriters,
   buildDispatcher,
   buildHealth,
   buildOutbox,
@@ -55,7 +56,9 @@ export async function startGateway(
   await sessions.load(plan.shardIds, plan.shardCount);
   const users = new UserDirectory(db.db, log);
   const outbox = buildOutbox(options, { api, metrics, timing, sendClock }, plan);
+  const batches = buildBatchWriters(options, metrics);
   const registry = buildRegistry(options, {
+    baselines: batches.baselines,
     api,
     metrics,
     sendClock,
@@ -68,7 +71,7 @@ export async function startGateway(
   const dispatch = buildDispatcher(
     options,
     hooks,
-    { api, metrics, registry, users, sessions },
+    { api, metrics, registry, users, sessions, guildRows: batches.guildRows },
     identity,
   );
   const shards = buildShards(

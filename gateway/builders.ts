@@ -3,24 +3,29 @@
  * the resolved options and the parts they depend on; none starts anything the lifecycle does not stop.
  */
 import type { API } from '@discordjs/core';
+import { upsertGuilds, type GuildInfo } from '../db/queries/guilds';
+import { saveBaselines } from '../db/queries/invites';
 import { DEFAULT_TIMING_CONFIG, TimingModel } from './attribution/timing';
 import { registerCommands } from './commands/registration';
 import { createInteractionHandler } from './commands/interactions';
 import { PersonalLinks } from './commands/personal-link';
 import { dbCommandQueries } from './commands/queries';
-import type { ShardPlan } from './discord/rest';
+import { sweepIdleRestQueues, type ShardPlan } from './discord/rest';
 import { withRetries } from './discord/retry';
 import type { SendClock } from './discord/send-clock';
 import type { SessionStore } from './discord/session-store';
 import { Shards } from './discord/shards';
 import { FetchQueue } from './guilds/fetch-queue';
+import type { BaselineSnapshot, RunnerDeps } from './guilds/guild-runner';
 import { GuildRegistry } from './guilds/registry';
+import type { HandlerContext } from './handlers/context';
 import { createDispatcher, HANDLERS } from './handlers/dispatch';
 import { OutboxSender } from './notify/outbox-sender';
 import { startHealthServer } from './ops/health';
 import type { Lifecycle } from './ops/lifecycle';
 import type { Metrics } from './ops/metrics';
 import type { GatewayTestHooks, ResolvedGatewayOptions } from './options';
+import { BatchWriter } from './persist/batch-writer';
 import type { UserDirectory } from './persist/user-directory';
 
 type Common = { api: API; metrics: Metrics };
@@ -29,6 +34,30 @@ const REGISTER_RETRIES = { attempts: 6, baseMs: 1000, capMs: 30_000 };
 
 /** What READY tells us about ourselves. */
 export type BotIdentity = { userId: string | null };
+
+/**
+ * The writes a start brings by the thousand, in batches (persist/batch-writer.ts): guild rows from
+ * GUILD_CREATE and first baselines. Batches start 20 ms after their first item, at most 500 guilds.
+ */
+export function buildBatchWriters(options: ResolvedGatewayOptions, metrics: Metrics) {
+  const batch = { maxItems: 500, delayMs: 20 };
+  const hooks = { log: options.log, onRetry: () => metrics.dbRetries.inc() };
+  const { db } = options.db;
+  return {
+    guildRows: new BatchWriter<GuildInfo>(
+      'store guilds',
+      (list) => upsertGuilds(db, list),
+      batch,
+      hooks,
+    ),
+    baselines: new BatchWriter<BaselineSnapshot>(
+      'store first baselines',
+      (list) => db.transaction((tx) => saveBaselines(tx, list)),
+      batch,
+      hooks,
+    ),
+  };
+}
 
 /** What the process measures about Discord's timing, shared by every guild (attribution/timing.ts). */
 export function buildTiming(options: ResolvedGatewayOptions, metrics: Metrics) {
@@ -73,9 +102,11 @@ export function buildRegistry(
     life: Lifecycle;
     timing: TimingModel;
     users: UserDirectory;
+    baselines: RunnerDeps['baselines'];
   },
 ) {
   return new GuildRegistry({
+    baselines: c.baselines,
     rememberUser: (user) => c.users.remember(user),
     timing: c.timing,
     api: c.api,
@@ -84,7 +115,12 @@ export function buildRegistry(
     log: options.log,
     db: options.db.db,
     config: options.attribution,
-    fetchQueue: new FetchQueue(options.fetchConcurrency),
+    fetchQueue: new FetchQueue(options.fetchConcurrency, {
+      onDrained: () => {
+        const swept = sweepIdleRestQueues(c.api.rest);
+        options.log.debug({ swept }, 'background invite fetches done; idle REST queues dropped');
+      },
+    }),
     now: Date.now,
     onMessagesQueued: () => c.outbox.wake(),
     isStopping: () => c.life.stopping,
@@ -95,10 +131,16 @@ export function buildRegistry(
 export function buildDispatcher(
   options: ResolvedGatewayOptions,
   hooks: GatewayTestHooks,
-  c: Common & { registry: GuildRegistry; users: UserDirectory; sessions: SessionStore },
+  c: Common & {
+    registry: GuildRegistry;
+    users: UserDirectory;
+    sessions: SessionStore;
+    guildRows: HandlerContext['guildRows'];
+  },
   identity: BotIdentity,
 ) {
-  const ctx = {
+  const ctx: HandlerContext = {
+    guildRows: c.guildRows,
     api: c.api,
     metrics: c.metrics,
     registry: c.registry,

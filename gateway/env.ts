@@ -155,3 +155,47 @@ export function checkGatewayConfig(source: Record<string, string | undefined>): 
     },
   };
 }
+
+const proxySchema = z.object({
+  PROXY_PORT: intFrom(0, 65_535).optional(),
+  PROXY_HOST: z.string().optional(),
+  PROXY_UPSTREAM: z.url({ error: 'must be a URL such as https://discord.com/api' }).optional(),
+  PROXY_GLOBAL_LIMIT: intFrom(1, 100_000).optional(),
+  SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).optional(),
+  LOG_LEVEL: schema.shape.LOG_LEVEL,
+  LOG_FILE: schema.shape.LOG_FILE,
+});
+
+/** The REST proxy's settings (gateway/proxy.ts). */
+export type ProxyConfig = {
+  port: number;
+  host: string;
+  /** Where requests go: Discord, or the simulator in tests (never the proxy's own address). */
+  upstream: string;
+  globalRequestsPerSecond: number;
+  logLevel: string;
+  logFile?: string;
+  shutdownTimeoutMs: number;
+};
+
+/** Validates the proxy's environment; throws ConfigError listing every problem. */
+export function readProxyConfig(source: Record<string, string | undefined>): ProxyConfig {
+  const present = Object.fromEntries(
+    Object.entries(source).filter((entry): entry is [string, string] => !!entry[1]),
+  );
+  const parsed = proxySchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'env'} ${i.message}`);
+    throw new ConfigError(describeConfigProblems('The REST proxy', problems));
+  }
+  const env = parsed.data;
+  return {
+    port: env.PROXY_PORT ?? 8080,
+    host: env.PROXY_HOST ?? '0.0.0.0',
+    upstream: (env.PROXY_UPSTREAM ?? 'https://discord.com/api').replace(/\/+$/, ''),
+    globalRequestsPerSecond: env.PROXY_GLOBAL_LIMIT ?? 50,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    ...(env.LOG_FILE ? { logFile: env.LOG_FILE } : {}),
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+  };
+}

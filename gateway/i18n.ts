@@ -26,7 +26,10 @@ const de = {
   notReady:
     'Die Einladungen dieses Servers werden gerade geladen. Versuch es in ein paar Sekunden noch einmal.',
   guildOnly: 'Dieser Befehl funktioniert nur in einem Server.',
-  leaderboardTitle: 'Rangliste: wer die meisten Mitglieder eingeladen hat',
+  leaderboardTitle: 'Rangliste dieser Saison: wer die meisten Mitglieder eingeladen hat',
+  leaderboardTitle7d: 'Rangliste der letzten 7 Tage',
+  leaderboardTitle30d: 'Rangliste der letzten 30 Tage',
+  leaderboardTitleAll: 'Rangliste aller Zeiten',
   leaderboardEmpty: 'Noch hat niemand jemanden eingeladen. Sei die erste Person!',
   leaderboardLine:
     '**{rank}.** {user} — {invites} {invitesWord} ({regular} regulär, {leaves} verlassen, {fake} Fake, {bonus} Bonus, {xp} XP)',
@@ -58,6 +61,15 @@ const de = {
   overviewPersonal: ' · dein persönlicher Link',
   overviewNextTier: 'Noch **{n}** bis {role}.',
   overviewTopTier: 'Du hast die höchste Belohnungsstufe erreicht: {role}.',
+  bonusNotAllowed:
+    'Bonus-Einladungen dürfen nur Mitglieder mit der Berechtigung „Server verwalten“ vergeben.',
+  bonusInvalidAmount: 'Die Anzahl muss eine ganze Zahl zwischen -{max} und {max} sein (nicht 0).',
+  bonusInvalidReason: 'Bitte gib einen Grund an (höchstens {max} Zeichen).',
+  bonusAdded:
+    '{member} hat {amount} Bonus-{invitesWord} bekommen. Grund: {reason}\nJetzt insgesamt: **{total}** ({bonus} Bonus).',
+  bonusRemoved:
+    '{member} wurden {amount} {invitesWord} abgezogen. Grund: {reason}\nJetzt insgesamt: **{total}** ({bonus} Bonus).',
+  bonusRepeated: 'Dieser Bonus war schon gespeichert; nichts wurde doppelt gezählt.',
 } as const;
 
 export type TextKey = keyof typeof de;
@@ -78,7 +90,10 @@ const en: Record<TextKey, string> = {
   overviewNoLinks: 'You have no active invite links right now.',
   notReady: "This server's invites are being loaded. Try again in a few seconds.",
   guildOnly: 'This command only works in a server.',
-  leaderboardTitle: 'Leaderboard: who invited the most members',
+  leaderboardTitle: 'Leaderboard of this season: who invited the most members',
+  leaderboardTitle7d: 'Leaderboard of the last 7 days',
+  leaderboardTitle30d: 'Leaderboard of the last 30 days',
+  leaderboardTitleAll: 'All-time leaderboard',
   leaderboardEmpty: 'Nobody has invited anyone yet. Be the first!',
   leaderboardLine:
     '**{rank}.** {user} — {invites} {invitesWord} ({regular} regular, {leaves} left, {fake} fake, {bonus} bonus, {xp} XP)',
@@ -108,6 +123,14 @@ const en: Record<TextKey, string> = {
   overviewPersonal: ' · your personal link',
   overviewNextTier: '**{n}** more to {role}.',
   overviewTopTier: 'You reached the highest reward tier: {role}.',
+  bonusNotAllowed: 'Only members with the Manage Server permission can give bonus invites.',
+  bonusInvalidAmount: 'The number must be a whole number between -{max} and {max} (not 0).',
+  bonusInvalidReason: 'Please give a reason (at most {max} characters).',
+  bonusAdded:
+    '{member} got {amount} bonus {invitesWord}. Reason: {reason}\nTotal now: **{total}** ({bonus} bonus).',
+  bonusRemoved:
+    '{member} lost {amount} {invitesWord}. Reason: {reason}\nTotal now: **{total}** ({bonus} bonus).',
+  bonusRepeated: 'This bonus was stored already; nothing was counted twice.',
 };
 
 const MESSAGES: Record<Locale, Record<TextKey, string>> = { de, en };

@@ -18,6 +18,30 @@ export async function upsertGuild(db: Db, guild: GuildInfo): Promise<void> {
   await db.insert(guilds).values(values).onConflictDoUpdate({ target: guilds.id, set: values });
 }
 
+/**
+ * Several guilds at once (a start sees thousands of GUILD_CREATEs within seconds): one statement
+ * instead of one per guild. Given twice, the later one wins.
+ */
+export async function upsertGuilds(db: Db, list: readonly GuildInfo[]): Promise<void> {
+  const latest = [...new Map(list.map((g) => [g.id, g])).values()];
+  if (latest.length === 0) return;
+  await db
+    .insert(guilds)
+    .values(latest.map((g) => ({ ...g, removedAt: null, updatedAt: sql`now()` })))
+    .onConflictDoUpdate({
+      target: guilds.id,
+      set: {
+        name: sql`excluded.name`,
+        icon: sql`excluded.icon`,
+        ownerId: sql`excluded.owner_id`,
+        features: sql`excluded.features`,
+        botPermissions: sql`excluded.bot_permissions`,
+        removedAt: sql`null`,
+        updatedAt: sql`now()`,
+      },
+    });
+}
+
 /** GUILD_UPDATE: the guild's name, icon, owner and features changed (permissions are not in it). */
 export async function updateGuildProfile(
   db: Db,

@@ -4,15 +4,19 @@
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
-import { invites, inviterStats, memberJoins, memberXp, users } from '../schema';
+import { invites, inviterStats, memberJoins, users } from '../schema';
+import { shownXp } from './leaderboard';
 
 export type InviterSummary = {
   inviterId: string;
   username: string | null;
   globalName: string | null;
   avatar: string | null;
-  /** Members attributed to the inviter who are still in the server. */
+  /** Members attributed to the inviter who are still in the server (incl. those waiting for the reward). */
   stillHere: number;
+  /** The total that ranks: regular + bonus − fake. */
+  total: number;
+  bonus: number;
   left: number;
   /** Joins attributed to the inviter (self-invites not counted). */
   attributed: number;
@@ -30,6 +34,8 @@ export async function getInviterSummary(
   const [row] = await queryRows<{
     known: boolean;
     invites: number | null;
+    present: number | null;
+    bonus: number | null;
     leaves: number | null;
     joins: number | null;
     xp: number | null;
@@ -43,8 +49,8 @@ export async function getInviterSummary(
           (s.inviter_id is not null or exists (
             select 1 from ${invites} i where i.guild_id = ${guildId} and i.inviter_id = ${inviterId}
           )) as known,
-          s.invites, s.leaves, s.joins,
-          (select x.xp from ${memberXp} x where x.guild_id = ${guildId} and x.user_id = ${inviterId}) as xp,
+          s.invites, s.regular + s.pending as present, s.bonus, s.leaves, s.joins,
+          ${shownXp(guildId, sql`${inviterId}`)} as xp,
           case when s.invites > 0 then (select count(*)::int + 1 from ${inviterStats} above
             where above.guild_id = ${guildId} and above.invites > s.invites) end as rank,
           u.username, u.global_name, u.avatar
@@ -58,7 +64,9 @@ export async function getInviterSummary(
     username: row.username,
     globalName: row.global_name,
     avatar: row.avatar,
-    stillHere: Number(row.invites ?? 0),
+    stillHere: Number(row.present ?? 0),
+    total: Number(row.invites ?? 0),
+    bonus: Number(row.bonus ?? 0),
     left: Number(row.leaves ?? 0),
     attributed: Number(row.joins ?? 0),
     xp: Number(row.xp ?? 0),

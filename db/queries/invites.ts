@@ -145,6 +145,69 @@ export async function saveBaseline(
     .where(eq(guilds.id, guildId));
 }
 
+/** Invite rows per insert statement (9 parameters each, Postgres allows 65,535). */
+const ROWS_PER_INSERT = 5000;
+
+/**
+ * Several guilds' new baselines in three statements in all (as many as `saveBaseline` needs for one
+ * guild): after a start thousands of guilds store their first snapshot within minutes, and a
+ * transaction per guild kept the connections busy that joins need. Same result as `saveBaseline`
+ * for each in turn; give each guild at most once (the later one wins).
+ */
+export async function saveBaselines(
+  db: Db,
+  snapshots: readonly {
+    guildId: string;
+    invites: InviteRecord[];
+    vanity: VanityState | null;
+    takenAt: number;
+  }[],
+): Promise<void> {
+  const latest = [...new Map(snapshots.map((s) => [s.guildId, s])).values()];
+  if (latest.length === 0) return;
+  const rows = latest.flatMap((s) => s.invites.map((i) => row(s.guildId, i)));
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    await db
+      .insert(invites)
+      .values(rows.slice(start, start + ROWS_PER_INSERT))
+      .onConflictDoUpdate({
+        target: [invites.guildId, invites.code],
+        set: {
+          uses: sql`excluded.uses`,
+          maxUses: sql`excluded.max_uses`,
+          expiresAt: sql`excluded.expires_at`,
+          inviterId: sql`excluded.inviter_id`,
+          channelId: sql`excluded.channel_id`,
+          temporary: sql`excluded.temporary`,
+          deletedAt: sql`excluded.deleted_at`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+  const each = JSON.stringify(
+    latest.map((s) => ({
+      guild_id: s.guildId,
+      taken_at: new Date(s.takenAt).toISOString(),
+      codes: s.invites.map((i) => i.code),
+      vanity_code: s.vanity?.code ?? null,
+      vanity_uses: s.vanity?.uses ?? null,
+    })),
+  );
+  // Codes a snapshot does not list are gone, unless INVITE_CREATE stored them after it was taken.
+  await db.execute(sql`
+    update ${invites} as i set deleted_at = v.taken_at, updated_at = now()
+    from jsonb_to_recordset(${each}::jsonb) as v(guild_id bigint, taken_at timestamptz, codes text[])
+    where i.guild_id = v.guild_id and i.deleted_at is null and i.updated_at <= v.taken_at
+      and not (i.code = any(v.codes))`);
+  await db.execute(sql`
+    update ${guilds} as g
+    set vanity_code = v.vanity_code, vanity_uses = v.vanity_uses, snapshot_at = v.taken_at,
+      updated_at = now()
+    from jsonb_to_recordset(${each}::jsonb)
+      as v(guild_id bigint, taken_at timestamptz, vanity_code text, vanity_uses integer)
+    where g.id = v.guild_id`);
+}
+
 /** INVITE_CREATE: a new code. A replayed event never lowers a counter already stored. */
 export async function storeCreatedInvite(
   db: Db,

@@ -75,6 +75,8 @@ export type GuildSettings = FairPlaySettings &
     dmInviter: boolean;
     xpPerInvite: number;
     locale: Locale;
+    /** A season reset also starts XP from zero (false: XP is kept). */
+    seasonResetsXp: boolean;
     /** Effective templates: the admin's text, or the locale's default. */
     templates: Record<TemplateKind, string>;
     /** Which templates the admin has edited (the rest follow the locale). */
@@ -89,6 +91,7 @@ export function defaultSettings(guildId: string, locale: Locale = 'de'): GuildSe
     logChannelId: null,
     dmInviter: false,
     xpPerInvite: DEFAULT_XP_PER_INVITE,
+    seasonResetsXp: false,
     locale,
     ...DEFAULT_FAIR_PLAY,
     ...DEFAULT_COMPETITION,
@@ -108,6 +111,7 @@ export async function getGuildSettings(db: Db, guildId: string): Promise<GuildSe
     logChannelId: row.logChannelId,
     dmInviter: row.dmInviter,
     xpPerInvite: row.xpPerInvite,
+    seasonResetsXp: row.seasonResetsXp,
     locale: row.locale,
     fakeAccountAge: row.fakeAccountAge,
     fakeMinAccountAgeDays: row.fakeMinAccountAgeDays,
@@ -189,6 +193,7 @@ export const settingsPatchSchema = z
     personalLinkChannelId: snowflakeSchema.nullable(),
     personalLinkMaxAge: z.number().int().min(0).max(MAX_LINK_MAX_AGE),
     personalLinkMaxUses: z.number().int().min(0).max(MAX_LINK_MAX_USES),
+    seasonResetsXp: z.boolean(),
   })
   .partial()
   .strict();

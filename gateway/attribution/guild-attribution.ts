@@ -19,6 +19,7 @@ import { InviteTable } from './invite-table';
 import { solve, type EpisodeFetch, type EpisodeJoin, type SolveWindows } from './solve';
 import { DEFAULT_TIMING_CONFIG, TimingModel } from './timing';
 import type {
+  Candidate,
   Decision,
   FetchedInvites,
   InviteRecord,
@@ -143,7 +144,15 @@ const same = (a: Decision, b: Decision) =>
   a.reason === b.reason &&
   a.code === b.code &&
   a.inviterId === b.inviterId &&
-  (a.candidates ?? []).map((c) => c.code).join() === (b.candidates ?? []).map((c) => c.code).join();
+  sameCodes(a.candidates ?? [], b.candidates ?? []);
+
+// Compared for every decided join on every fact: no allocation (a raid has thousands).
+function sameCodes(a: readonly Candidate[], b: readonly Candidate[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.code !== b[i]!.code) return false;
+  return true;
+}
 
 /**
  * A burst's bracket that a narrower one replaces (a better clock bound moved its start) still holds

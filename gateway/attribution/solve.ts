@@ -142,25 +142,33 @@ type Cut = { fetch: EpisodeFetch | null; counted: Set<string>; units: Map<string
 
 type Bracket = { deadline: number; decision: Decision };
 
+/** Joins received within this of a join (either side) that make it part of a burst. */
+const BURST_SPAN_MS = 500;
+
 /**
  * During a burst, fetches rarely cut (joins straddle every one of them), and waiting for the burst to
  * end keeps every join open for as long as it lasts. Each join still has a bracket: the newest fetch
  * that certainly did not count its use (answered before the use's earliest moment, which only a
  * proven lower bound of the clock offset places) and the first that certainly did (sent after its
  * event plus the longest lag a claimant is allowed). Its code is one of those counted between them,
- * or of an invite that vanished between them. A join still open `burstDecideMs` after it arrived
- * (and two event windows), with `burstJoins` or more joins received within its bracket, is decided
- * as ambiguous among those codes, naming no inviter: correct whatever the burst's other joins did,
- * and the same decision the cut after the burst keeps.
+ * or of an invite gone between them. A burst's join (`burstJoins` or more received within
+ * BURST_SPAN_MS of it) is decided from its bracket: ambiguous among those codes, naming no inviter,
+ * correct whatever the burst's other joins did. It waits for its bracket (a cut alone would decide
+ * it, and the bracket then contradict that), then for a cut that names its code, at most
+ * `burstDecideMs` after it arrived (and two event windows).
+ *
+ * Returns the brackets, and the burst's joins still waiting for one (`held`).
  */
 function burstBrackets(
   input: SolveInput,
   intervals: ReadonlyMap<string, { lo: number; hi: number }>,
-): Map<string, Bracket> {
+): { brackets: Map<string, Bracket>; held: Map<string, number> } {
   const brackets = new Map<string, Bracket>();
+  const held = new Map<string, number>();
   const { windows } = input;
-  if (input.burstDecideMs === undefined || input.fetches.length === 0) return brackets;
+  if (input.burstDecideMs === undefined) return { brackets, held };
   const wait = Math.max(input.burstDecideMs, 2 * windows.eventMs);
+  const received = input.joins.map((j) => j.receivedAt).sort((a, b) => a - b);
   // Cumulative uses per fetch, in send order; counters never go back.
   const ordered = [...input.fetches].sort((a, b) => a.sentAt - b.sentAt);
   let running = new Map<string, number>();
@@ -170,7 +178,6 @@ function burstBrackets(
     running = now;
     return now;
   });
-  const received = input.joins.map((j) => j.receivedAt).sort((a, b) => a - b);
   // Running maximum: answers come in send order, and if one ever did not, an earlier fetch is safe.
   let latest = -Infinity;
   const answeredBy = ordered.map((f) => (latest = Math.max(latest, f.answeredAt)));
@@ -180,14 +187,11 @@ function burstBrackets(
     const key = `${first}:${last}`;
     if (byPair.has(key)) return byPair.get(key)!;
     let found: Candidate[] | null = null;
-    // Only in a burst: a join among few waits for its cut, which may still name its code.
-    const from = first === -1 ? -Infinity : ordered[first]!.sentAt;
-    const around = countIn(received, from, ordered[last]!.sentAt);
     // An invite gone since the earlier fetch took its unseen uses with it: any may be this join's.
     const goneAfter = ordered[last]!.diff.gone;
     const goneBefore = first === -1 ? new Set<string>() : ordered[first]!.diff.gone;
     // (Fetches restored from before gone codes were kept cannot bracket.)
-    if (around >= input.burstJoins && goneAfter && goneBefore) {
+    if (goneAfter && goneBefore) {
       const codes = new Set(
         subtractUnits(units[last]!, first === -1 ? new Map() : units[first]!).keys(),
       );
@@ -198,21 +202,32 @@ function burstBrackets(
     byPair.set(key, found);
     return found;
   };
+  // The claimant's latest moment: the interval's end with the claim in place of the lag.
+  const claimExtra = Math.max(windows.lagMs, windows.claimMs) - windows.lagMs;
   for (const join of input.joins) {
-    const hi = joinInterval(join, windows, true).hi;
+    const around = countIn(
+      received,
+      join.receivedAt - BURST_SPAN_MS - 1,
+      join.receivedAt + BURST_SPAN_MS,
+    );
+    if (around < input.burstJoins) continue;
+    const interval = intervals.get(join.key)!;
+    const hi = input.claims?.has(join.key) ? interval.hi : interval.hi + claimExtra;
     const last = ordered.findIndex((f) => f.sentAt >= hi);
-    if (last === -1) continue;
-    // The newest fetch answered before the use's earliest moment (answers come in send order).
-    const lo = windows.offsetLowMs === null ? -Infinity : intervals.get(join.key)!.lo;
-    const first = Math.min(last, countIn(answeredBy, -Infinity, lo - 1e-9)) - 1;
-    const candidates = candidatesOf(first, last);
-    if (candidates === null) continue;
+    const lo = windows.offsetLowMs === null ? -Infinity : interval.lo;
+    // The newest fetch answered before the use's earliest moment.
+    const first = last === -1 ? -1 : Math.min(last, countIn(answeredBy, -Infinity, lo - 1e-9)) - 1;
+    const candidates = last === -1 ? null : candidatesOf(first, last);
+    if (candidates === null) {
+      held.set(join.key, hi);
+      continue;
+    }
     brackets.set(join.key, {
       deadline: Math.max(join.receivedAt + wait, ordered[last]!.answeredAt),
       decision: decision(join, 'ambiguous', 'burst_unsettled', { candidates }),
     });
   }
-  return brackets;
+  return { brackets, held };
 }
 
 /** How many of the sorted `values` lie in (from, to]. */
@@ -247,7 +262,7 @@ export function solve(input: SolveInput): SolveResult {
     deficit: [],
     burstAt: null,
   };
-  const brackets = burstBrackets(input, intervals);
+  const { brackets, held } = burstBrackets(input, intervals);
   let prev: Cut = { fetch: null, counted: new Set(), units: new Map() };
   let deficit: EpisodeJoin[] = [];
 
@@ -283,10 +298,7 @@ export function solve(input: SolveInput): SolveResult {
     const claimed =
       sumUnits(subtractUnits(units, prev.units)) > 0 &&
       blockJoins.some((j) => input.claims?.has(j.key));
-    // A burst's block is only trusted once its events are in: a late one would break it again,
-    // and with it thousands of decisions.
-    const burst = input.burstDecideMs !== undefined && blockJoins.length >= input.burstJoins;
-    if (!fetch.forced && !byTime && (total > keys.size || claimed || burst)) {
+    if (!fetch.forced && !byTime && (total > keys.size || claimed)) {
       // More uses than joins so far (or a claimed use): events are still on the way.
       result.waitUntil = fetch.answeredAt + windows.eventMs;
       break;
@@ -325,8 +337,9 @@ export function solve(input: SolveInput): SolveResult {
       );
       const block = { joins: blockJoins, units: blockUnits, vanished, forced: !!fetch.forced };
       for (const d of decideBlock(block, input)) {
+        if (held.has(d.key)) continue;
         // A burst's join keeps its bracket's decision unless the cut names its code: the bracket's
-        // codes are as true and fewer, and it is what the join was told while the burst went on.
+        // codes are as true and fewer, and the cut may yet be broken by a late event.
         const early = brackets.get(d.key);
         decisions.set(
           d.key,
@@ -342,6 +355,7 @@ export function solve(input: SolveInput): SolveResult {
     (latest, f) => (latest === null || f.sentAt > latest.sentAt ? f : latest),
     null,
   );
+  let heldFetch = Infinity;
   for (const join of joins) {
     if (decisions.has(join.key)) continue;
     const early = brackets.get(join.key);
@@ -351,12 +365,21 @@ export function solve(input: SolveInput): SolveResult {
     }
     if (early) result.burstAt = Math.min(result.burstAt ?? Infinity, early.deadline);
     result.undecided.push(join.key);
+    // A burst's join waits for a fetch that brackets it; the oldest one's comes first (the burst's
+    // newest joins would otherwise put every fetch off while it lasts).
+    const bracketAt = held.get(join.key);
+    if (bracketAt !== undefined) {
+      heldFetch = Math.min(heldFetch, bracketAt);
+      continue;
+    }
     const { hi } = intervals.get(join.key)!;
     // Not certainly counted by the newest fetch: a later one must be sent after its use can count.
     if (last === null || hi > last.sentAt) {
       result.fetchAfter = Math.max(result.fetchAfter ?? -Infinity, hi);
     }
   }
+  if (heldFetch !== Infinity)
+    result.fetchAfter = Math.max(result.fetchAfter ?? -Infinity, heldFetch);
   if (
     result.undecided.length > 0 &&
     result.fetchAfter === null &&

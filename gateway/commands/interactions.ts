@@ -101,6 +101,11 @@ async function answer(
           locale,
           guildId,
           userId,
+          interactionId: interaction.id,
+          memberPermissions:
+            interaction.member?.permissions === undefined
+              ? null
+              : BigInt(interaction.member.permissions),
           options: option.options,
           registry: deps.registry,
           queries: deps.queries,

@@ -1,5 +1,7 @@
-/** The database reads the commands need; replaceable in tests (e.g. by slow ones). */
+/** The database reads (and the one write, a bonus) the commands need; replaceable in tests (e.g. by slow ones). */
 import type { Db } from '../../db/client';
+import { giveBonus } from '../../db/queries/bonus';
+import type { LeaderboardPeriod } from '../../db/shared/periods';
 import { latestJoinOf } from '../../db/queries/joins';
 import {
   getInviterStanding,
@@ -20,17 +22,23 @@ export type OverviewData = {
 };
 
 export type CommandQueries = {
-  leaderboard: (guildId: string) => ReturnType<typeof getLeaderboard>;
-  standing: (guildId: string, userId: string) => ReturnType<typeof getInviterStanding>;
+  leaderboard: (guildId: string, period?: LeaderboardPeriod) => ReturnType<typeof getLeaderboard>;
+  standing: (
+    guildId: string,
+    userId: string,
+    period?: LeaderboardPeriod,
+  ) => ReturnType<typeof getInviterStanding>;
   latestJoin: (guildId: string, memberId: string) => ReturnType<typeof latestJoinOf>;
   /** The caller's counters (regular, left, fake, bonus, pending, total), the tiers, their links. */
   overview: (guildId: string, userId: string) => Promise<OverviewData>;
+  /** /invites bonus: stores the bonus once per interaction, audited; the member's counters after. */
+  giveBonus: (request: Parameters<typeof giveBonus>[1]) => ReturnType<typeof giveBonus>;
 };
 
 export function dbCommandQueries(db: Db): CommandQueries {
   return {
-    leaderboard: (guildId) => getLeaderboard(db, guildId, { limit: 10 }),
-    standing: (guildId, userId) => getInviterStanding(db, guildId, userId),
+    leaderboard: (guildId, period) => getLeaderboard(db, guildId, { limit: 10, period }),
+    standing: (guildId, userId, period) => getInviterStanding(db, guildId, userId, { period }),
     latestJoin: (guildId, memberId) => latestJoinOf(db, guildId, memberId),
     overview: async (guildId, userId) => {
       const [counts, tiers, links] = await Promise.all([
@@ -40,5 +48,6 @@ export function dbCommandQueries(db: Db): CommandQueries {
       ]);
       return { counts, tiers, personalCodes: links.map((l) => l.code) };
     },
+    giveBonus: (request) => giveBonus(db, request),
   };
 }

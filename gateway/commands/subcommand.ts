@@ -12,6 +12,10 @@ export type SubcommandInput = {
   guildId: string;
   /** Who used the command. */
   userId: string;
+  /** The interaction's id: the request id of a write, so a replayed interaction changes nothing. */
+  interactionId: string;
+  /** The caller's permissions as the interaction reports them (null: not given, e.g. in a DM). */
+  memberPermissions: bigint | null;
   options: NonNullable<NonNullable<Interaction['data']>['options']>[number]['options'];
   registry: GuildRegistry;
   queries: CommandQueries;

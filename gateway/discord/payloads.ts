@@ -94,7 +94,16 @@ export const interactionSchema = z.object({
   guild_id: snowflake.optional(),
   locale: z.string().optional(),
   guild_locale: z.string().optional(),
-  member: z.object({ user: userSchema.partial().required({ id: true }) }).optional(),
+  member: z
+    .object({
+      user: userSchema.partial().required({ id: true }),
+      // The member's permissions in the channel, as Discord computed them (decimal bitfield).
+      permissions: z
+        .string()
+        .regex(/^\d{1,30}$/)
+        .optional(),
+    })
+    .optional(),
   user: userSchema.partial().required({ id: true }).optional(),
   data: z
     .object({

@@ -9,8 +9,13 @@ export class FetchQueue {
   private readonly urgent = new Map<string, FetchJob>();
   private readonly background = new Map<string, FetchJob>();
   private running = 0;
+  private backgroundRan = false;
 
-  constructor(private readonly concurrency: number) {}
+  /** `onDrained`: every background fetch queued so far is done (e.g. the start's priming). */
+  constructor(
+    private readonly concurrency: number,
+    private readonly hooks: { onDrained?: () => void } = {},
+  ) {}
 
   get waiting(): number {
     return this.urgent.size + this.background.size;
@@ -35,12 +40,20 @@ export class FetchQueue {
 
   private drain(): void {
     while (this.running < this.concurrency) {
-      const next = this.take(this.urgent) ?? this.take(this.background);
+      let next = this.take(this.urgent);
+      if (!next) {
+        next = this.take(this.background);
+        if (next) this.backgroundRan = true;
+      }
       if (!next) return;
       this.running += 1;
       void next.run().finally(() => {
         this.running -= 1;
         this.drain();
+        if (this.running === 0 && this.waiting === 0 && this.backgroundRan) {
+          this.backgroundRan = false;
+          this.hooks.onDrained?.();
+        }
       });
     }
   }

@@ -45,7 +45,14 @@ export type RunnerDeps = {
   sendClock?: SendClock;
   /** Keeps the inviters' names and avatars the invite list carries (the user directory). */
   rememberUser?: (user: DiscordUser) => void;
+  /**
+   * Stores a baseline that comes without decisions (a guild's first fetch, mostly) together with
+   * other guilds' (persist/batch-writer.ts); without it, each is written alone.
+   */
+  baselines?: { add: (snapshot: BaselineSnapshot) => Promise<void> };
 };
+
+export type BaselineSnapshot = NonNullable<Output['baseline']> & { guildId: string };
 
 export type GuildTraits = { hasVanity: boolean; canAudit: boolean };
 
@@ -61,10 +68,14 @@ export class GuildRunner {
   private queued = false;
   private isStopped = false;
   private readonly writes = new SerialChain();
-  /** Keys of bot joins, so their rows are stored with member_bot. */
-  private readonly bots = new Set<string>();
+  /**
+   * Keys of bot joins, so their rows are stored with member_bot. Created on first use and dropped
+   * when empty, as `receivedAt`: most guilds have no join waiting, and an empty Set or Map costs
+   * about 180 bytes on a guild that holds little else.
+   */
+  private bots: Set<string> | null = null;
   /** When each waiting join was received, for the decision-latency metric. */
-  private readonly receivedAt = new Map<string, number>();
+  private receivedAt: Map<string, number> | null = null;
 
   constructor(
     readonly guildId: string,
@@ -142,9 +153,9 @@ export class GuildRunner {
         options.onRecorded?.();
       });
     }
-    this.receivedAt.set(join.key, join.receivedAt);
+    (this.receivedAt ??= new Map()).set(join.key, join.receivedAt);
     if (bot) {
-      this.bots.add(join.key);
+      (this.bots ??= new Set()).add(join.key);
       this.persist({ decisions: [botDecision(join)], revisions: [], baseline: null });
     } else {
       this.state.memberJoined(join, this.deps.now());
@@ -166,7 +177,7 @@ export class GuildRunner {
         }).then(() => {}),
       );
       if (bot) {
-        this.bots.add(join.key);
+        (this.bots ??= new Set()).add(join.key);
         this.persist({ decisions: [botDecision(join)], revisions: [], baseline: null });
       } else humans.push(join);
     }
@@ -272,18 +283,34 @@ export class GuildRunner {
   }
 
   private persist(output: Output): void {
+    const { baselines } = this.deps;
+    if (
+      baselines &&
+      output.baseline &&
+      output.decisions.length === 0 &&
+      output.revisions.length === 0 &&
+      output.episode === undefined
+    ) {
+      const snapshot = { guildId: this.guildId, ...output.baseline };
+      this.write('store baseline', () => baselines.add(snapshot));
+      return;
+    }
     for (const decision of output.decisions) this.deps.onDecided(this.guildId, decision.key);
-    const bots = new Set(output.decisions.filter((d) => this.bots.has(d.key)).map((d) => d.key));
+    const bots = new Set(
+      output.decisions.filter((d) => this.bots?.has(d.key) === true).map((d) => d.key),
+    );
     this.write('store decisions', async () => {
       const written = await writeGuildOutput(this.deps.db, this.guildId, output, bots);
       const now = this.deps.now();
       for (const decision of output.decisions) {
-        this.bots.delete(decision.key);
-        const received = this.receivedAt.get(decision.key);
-        this.receivedAt.delete(decision.key);
+        this.bots?.delete(decision.key);
+        const received = this.receivedAt?.get(decision.key);
+        this.receivedAt?.delete(decision.key);
         if (received !== undefined)
           this.deps.metrics.decisionLatency.observe((now - received) / 1000);
       }
+      if (this.bots?.size === 0) this.bots = null;
+      if (this.receivedAt?.size === 0) this.receivedAt = null;
       for (const w of written.decisions) {
         if (w.applied) this.deps.metrics.joins.inc({ outcome: w.outcome });
       }

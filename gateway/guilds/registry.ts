@@ -27,8 +27,18 @@ export class GuildRegistry {
   private readonly runners = new Map<string, GuildRunner>();
   private readonly loading = new Map<string, Promise<GuildRunner | null>>();
   private readonly decided = new Map<string, number>();
+  /** Guilds a GUILD_CREATE is storing and opening: their other events wait for it. */
+  private readonly arriving = new Map<string, Promise<unknown>>();
+  /** One dependencies object for every runner: a copy per guild cost about 600 bytes (its own hidden class). */
+  private readonly runnerDeps: RunnerDeps;
 
-  constructor(private readonly deps: Omit<RunnerDeps, 'onDecided'>) {}
+  constructor(private readonly deps: Omit<RunnerDeps, 'onDecided'>) {
+    this.runnerDeps = {
+      ...deps,
+      onDecided: (guildId, key) =>
+        this.decided.set(`${guildId}:${key}`, this.deps.now() + REMEMBER_DECIDED_MS),
+    };
+  }
 
   get size(): number {
     return this.runners.size;
@@ -65,10 +75,25 @@ export class GuildRegistry {
   }
 
   /**
+   * GUILD_CREATE is storing the guild (its row goes out in a batch) and opening its runner: an event
+   * for the guild that comes meanwhile waits for that, instead of finding the guild unknown.
+   */
+  expect(guildId: string, opened: Promise<unknown>): void {
+    this.arriving.set(guildId, opened);
+    void opened
+      .catch(() => {})
+      .finally(() => {
+        if (this.arriving.get(guildId) === opened) this.arriving.delete(guildId);
+      });
+  }
+
+  /**
    * The runner for an event of a guild we have no runner for: after a RESUME the guild is known
    * only from the database. Null when the database does not know the guild either.
    */
   async resolve(guildId: string): Promise<GuildRunner | null> {
+    const arriving = this.arriving.get(guildId);
+    if (arriving) await arriving.catch(() => {});
     const existing = this.runners.get(guildId);
     if (existing) return existing;
     let loading = this.loading.get(guildId);
@@ -144,11 +169,7 @@ export class GuildRegistry {
   }
 
   private create(guildId: string, traits: GuildTraits): GuildRunner {
-    const runner = new GuildRunner(guildId, {
-      ...this.deps,
-      onDecided: (id, key) =>
-        this.decided.set(`${id}:${key}`, this.deps.now() + REMEMBER_DECIDED_MS),
-    });
+    const runner = new GuildRunner(guildId, this.runnerDeps);
     runner.setTraits(traits);
     this.runners.set(guildId, runner);
     this.deps.metrics.guilds.set(this.runners.size);

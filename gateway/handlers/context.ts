@@ -6,6 +6,7 @@
 import type { API } from '@discordjs/core';
 import type { z } from 'zod';
 import type { Db } from '../../db/client';
+import type { GuildInfo } from '../../db/queries/guilds';
 import type { Logger } from '../../db/shared/log';
 import type { EventName, EventPayloads } from '../discord/payloads';
 import type { GuildRunner } from '../guilds/guild-runner';
@@ -26,6 +27,8 @@ export type HandlerContext = {
   downtimeMemberScanLimit: number;
   /** After a failed member list (lost session), it is read again after these delays. */
   downtimeRetryDelaysMs: readonly number[];
+  /** Stores guild rows in batches (thousands of GUILD_CREATEs come at a start); retried until done. */
+  guildRows: { add: (guild: GuildInfo) => Promise<void> };
 };
 
 /**

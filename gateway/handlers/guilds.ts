@@ -3,7 +3,7 @@
  * happened while we could not see them. GUILD_UPDATE: name, icon and the vanity feature.
  * GUILD_DELETE: an outage is ignored; removal drops the state (the history stays in the database).
  */
-import { markGuildRemoved, updateGuildProfile, upsertGuild } from '../../db/queries/guilds';
+import { markGuildRemoved, updateGuildProfile } from '../../db/queries/guilds';
 import { guildPermissions } from '../discord/permissions';
 import { reconcileAfterDowntime } from '../guilds/downtime';
 import { traitsOf } from '../guilds/registry';
@@ -54,19 +54,15 @@ export const guildHandlers: EventHandlers = {
               roles: guild.roles,
             })
           : null;
-      await retryUntilDone(
-        'store guild',
-        () =>
-          upsertGuild(ctx.db, {
-            ...profileOf(guild),
-            botPermissions: permissions === null ? null : permissions.toString(),
-          }),
-        storeRetry(ctx),
-      );
-      const { runner, takenAt } = await ctx.registry.open(
-        guild.id,
-        traitsOf(guild.features, permissions),
-      );
+      const opened = ctx.guildRows
+        .add({
+          ...profileOf(guild),
+          botPermissions: permissions === null ? null : permissions.toString(),
+        })
+        .then(() => ctx.registry.open(guild.id, traitsOf(guild.features, permissions)));
+      // The guild's joins that come meanwhile wait for its row and runner (the row is batched).
+      ctx.registry.expect(guild.id, opened);
+      const { runner, takenAt } = await opened;
       done();
       if (takenAt === null) return runner.wake();
       await reconcileAfterDowntime(

@@ -29,9 +29,12 @@ export async function retryUntilDone<T>(
   }
 }
 
-/** Runs tasks one after another, in the order they were added. */
+/**
+ * Runs tasks one after another, in the order they were added. An idle chain holds no promise (one
+ * per guild, thousands of them idle, each would keep a resolved promise alive).
+ */
 export class SerialChain {
-  private tail: Promise<void> = Promise.resolve();
+  private tail: Promise<void> | null = null;
   private pending = 0;
 
   get size(): number {
@@ -40,15 +43,19 @@ export class SerialChain {
 
   push(task: () => Promise<void>): Promise<void> {
     this.pending += 1;
-    const run = this.tail.then(task).finally(() => {
+    const run = (this.tail ?? Promise.resolve()).then(task).finally(() => {
       this.pending -= 1;
     });
-    this.tail = run.catch(() => {});
+    const tail = run.catch(() => {});
+    this.tail = tail;
+    void tail.then(() => {
+      if (this.tail === tail) this.tail = null;
+    });
     return run;
   }
 
   /** Resolves when everything added so far has run. */
   idle(): Promise<void> {
-    return this.tail;
+    return this.tail ?? Promise.resolve();
   }
 }

@@ -345,6 +345,22 @@ suite('dashboard in a browser', () => {
     await shot(page, '06-leaderboard');
   });
 
+  it('switches the leaderboard period and asks before a season reset', async () => {
+    await open(page, guildPath('/leaderboard'));
+    await page.getByTestId('periods').getByRole('link', { name: 'Letzte 7 Tage' }).click();
+    await page.waitForURL(guildPath('/leaderboard?period=7d'));
+    expect(await page.getByTestId('leaderboard-view').textContent()).toContain('Letzte 7 Tage');
+    expect(
+      await page.getByTestId('periods').locator('[data-period="7d"]').getAttribute('aria-current'),
+    ).toBe('true');
+    await page.getByTestId('season-reset').click();
+    await page.waitForURL(guildPath('/leaderboard?confirm=reset'));
+    expect(await page.getByRole('alertdialog').textContent()).toContain('Saison 2 starten?');
+    await shot(page, '06c-leaderboard-season-confirm');
+    await page.getByRole('alertdialog').getByRole('link', { name: 'Abbrechen' }).click();
+    await page.getByTestId('season-reset').waitFor();
+  });
+
   it('opens an inviter page from the leaderboard: counts, codes, joins over time, latest joins', async () => {
     await open(page, guildPath('/leaderboard'));
     await page.getByTestId('leaderboard').getByRole('link', { name: 'Mo Moderator' }).click();

@@ -68,6 +68,33 @@ describe('dashboard configuration', () => {
     expect(parseConfig({ ...complete, COOKIE_SECURE: 'maybe' }).ok).toBe(false);
   });
 
+  it('sends bot calls to DISCORD_API_BASE (a REST proxy) and OAuth/user calls to Discord', () => {
+    const proxied = parseConfig({
+      ...complete,
+      DISCORD_API_BASE: 'http://proxy.internal:8080/api',
+    });
+    expect(proxied.ok && proxied.config).toMatchObject({
+      apiBase: 'http://proxy.internal:8080/api',
+      userApiBase: 'https://discord.com/api',
+      tokenUrl: 'https://discord.com/api/oauth2/token',
+      revokeUrl: 'https://discord.com/api/oauth2/token/revoke',
+    });
+    // The simulator: OAuth where its authorize page is; or named explicitly.
+    const sim = parseConfig({
+      ...complete,
+      DISCORD_API_BASE: 'http://127.0.0.1:4100/api',
+      DISCORD_AUTHORIZE_URL: 'http://127.0.0.1:4000/oauth2/authorize',
+    });
+    expect(sim.ok && sim.config.userApiBase).toBe('http://127.0.0.1:4000/api');
+    const named = parseConfig({
+      ...complete,
+      DISCORD_OAUTH_API_BASE: 'http://127.0.0.1:4000/api/',
+    });
+    expect(named.ok && named.config.tokenUrl).toBe('http://127.0.0.1:4000/api/oauth2/token');
+    const bad = parseConfig({ ...complete, DISCORD_OAUTH_API_BASE: 'ftp://x' });
+    expect(!bad.ok && bad.problems.join('\n')).toContain('DISCORD_OAUTH_API_BASE must be');
+  });
+
   it('accepts PUBLIC_URL instead of ORIGIN and rejects an origin with a path', () => {
     const { ORIGIN: _origin, ...rest } = complete;
     const viaPublic = parseConfig({ ...rest, PUBLIC_URL: 'https://d.example' });

@@ -195,6 +195,7 @@ describe('/invites commands', () => {
           standing: async (g, u) => (await delay(), real.queries!.standing(g, u)),
           latestJoin: async (g, m) => (await delay(), real.queries!.latestJoin(g, m)),
           overview: async (g, u) => (await delay(), real.queries!.overview(g, u)),
+          giveBonus: async (r) => (await delay(), real.queries!.giveBonus(r)),
         },
       },
     });
@@ -220,6 +221,7 @@ describe('/invites commands', () => {
           standing: () => Promise.reject(new Error('db down')),
           latestJoin: () => Promise.reject(new Error('db down')),
           overview: () => Promise.reject(new Error('db down')),
+          giveBonus: () => Promise.reject(new Error('db down')),
         },
       },
     });

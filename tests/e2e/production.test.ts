@@ -60,23 +60,30 @@ async function stopWithin(
   return { code, ms: Date.now() - started };
 }
 
+type FlyToml = {
+  app: string;
+  deploy: { release_command: string };
+  processes: Record<string, string>;
+  env: Record<string, string>;
+  http_service: { internal_port: number; processes: string[]; checks: { path: string }[] };
+  checks: Record<string, { port: number; path: string; processes: string[] }>;
+  vm: { processes: string[] }[];
+};
+
+/** `[env K=V …] node <file>`: whether the file is one the build produces. */
+function target(command: string): boolean {
+  const words = command.split(' ');
+  const node = words[0] === 'env' ? words.findIndex((w) => !w.includes('=') && w !== 'env') : 0;
+  expect(words[node]).toBe('node');
+  const path = join(root, words[node + 1]!);
+  return existsSync(path) && (path.endsWith('.js') || existsSync(join(path, 'index.js')));
+}
+
 describe('fly.toml', () => {
   it('names only commands and files the build produces, and ports the app uses', () => {
-    const fly = parse(readFileSync(join(root, 'fly.toml'), 'utf8')) as {
-      deploy: { release_command: string };
-      processes: Record<string, string>;
-      env: Record<string, string>;
-      http_service: { internal_port: number; processes: string[]; checks: { path: string }[] };
-      checks: Record<string, { port: number; path: string; processes: string[] }>;
-    };
-    const target = (command: string) => {
-      const [bin, file] = command.split(' ');
-      expect(bin).toBe('node');
-      const path = join(root, file!);
-      return existsSync(path) && (path.endsWith('.js') || existsSync(join(path, 'index.js')));
-    };
+    const fly = parse(readFileSync(join(root, 'fly.toml'), 'utf8')) as unknown as FlyToml;
     expect(target(fly.deploy.release_command)).toBe(true);
-    expect(Object.keys(fly.processes).sort()).toEqual(['gateway', 'web']);
+    expect(Object.keys(fly.processes).sort()).toEqual(['gateway', 'proxy', 'web']);
     for (const command of Object.values(fly.processes)) expect(target(command)).toBe(true);
     expect(fly.http_service.processes).toEqual(['web']);
     expect(fly.http_service.internal_port).toBe(Number(fly.env.PORT));
@@ -84,6 +91,10 @@ describe('fly.toml', () => {
     const gatewayCheck = Object.values(fly.checks).find((c) => c.processes.includes('gateway'))!;
     expect(gatewayCheck.port).toBe(Number(fly.env.HEALTH_PORT));
     expect(gatewayCheck.path).toBe('/healthz');
+    const proxyCheck = Object.values(fly.checks).find((c) => c.processes.includes('proxy'))!;
+    expect(proxyCheck.port).toBe(Number(fly.env.PROXY_PORT));
+    expect(proxyCheck.path).toBe('/healthz');
+    expect(fly.vm.map((vm) => vm.processes[0]).sort()).toEqual(['gateway', 'proxy', 'web']);
     // The image copies what the processes need.
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     for (const needed of [
@@ -106,6 +117,42 @@ describe('fly.toml', () => {
     expect(testedMajors.size).toBe(1);
     const [major] = testedMajors;
     expect(images).toEqual([`node:${major}-bookworm-slim`, `node:${major}-bookworm-slim`]);
+  });
+
+  it("the README's scale-out recipe fits fly.toml: shard ranges cover every shard once, all behind the proxy", () => {
+    const fly = parse(readFileSync(join(root, 'fly.toml'), 'utf8')) as unknown as FlyToml;
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Scale-out'), readme.indexOf('## Benchmarks'));
+    const block = /```toml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBeDefined();
+    const recipe = parse(block!) as unknown as Pick<FlyToml, 'env' | 'processes' | 'checks'>;
+    for (const command of Object.values(recipe.processes)) expect(target(command)).toBe(true);
+    // web and proxy as in fly.toml; the gateway group replaced by one group per shard range.
+    expect(recipe.processes.web).toBe(fly.processes.web);
+    expect(recipe.processes.proxy).toBe(fly.processes.proxy);
+    const groups = Object.keys(recipe.processes).filter((name) => name.startsWith('gateway_'));
+    expect(groups.length).toBeGreaterThan(1);
+    const counts = new Set<number>();
+    const shards: number[] = [];
+    for (const group of groups) {
+      const command = recipe.processes[group]!;
+      expect(command.endsWith(fly.processes.gateway!)).toBe(true);
+      counts.add(Number(/SHARD_COUNT=(\d+)/.exec(command)![1]));
+      const [from, to] = /SHARD_IDS=(\d+)-(\d+)/.exec(command)!.slice(1).map(Number);
+      for (let id = from!; id <= to!; id++) shards.push(id);
+    }
+    expect(counts.size).toBe(1);
+    const [count] = counts;
+    expect(shards.sort((a, b) => a - b)).toEqual(Array.from({ length: count! }, (_, i) => i));
+    // The gateway check watches every range; its name is fly.toml's.
+    const [checkName, check] = Object.entries(recipe.checks)[0]!;
+    expect(fly.checks[checkName]!.processes).toEqual(['gateway']);
+    expect([...check.processes].sort()).toEqual(groups.sort());
+    // Everything points at the proxy group over Fly's private network, on the proxy's port.
+    expect(recipe.env.DISCORD_API_BASE).toBe(
+      `http://proxy.process.${fly.app}.internal:${fly.env.PROXY_PORT}/api`,
+    );
+    expect(fly.env.PROXY_HOST).toBe('::');
   });
 });
 

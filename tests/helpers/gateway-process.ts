@@ -1,6 +1,7 @@
 /**
- * Runs the real gateway entry point (`gateway/main.ts` through tsx) as a child process, as an
- * operator would, and collects its log lines.
+ * Runs the real gateway entry point (`gateway/main.ts` through tsx; or another entry such as the
+ * REST proxy's, `gateway/proxy.ts`) as a child process, as an operator would, and collects its log
+ * lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -15,8 +16,11 @@ export type GatewayProcess = {
   waitForLog: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
 };
 
-export function spawnGateway(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+export function spawnGateway(
+  env: Record<string, string>,
+  entry = 'gateway/main.ts',
+): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',

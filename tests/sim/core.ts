@@ -67,6 +67,8 @@ export class Core {
   /** channel|author|nonce -> message, for enforce_nonce. */
   readonly nonces = new Map<string, { message: SimMessage; at: number }>();
   rateLimited = 0;
+  /** 429s of the global limit (the real one; injected faults with `global` too). */
+  globalRateLimited = 0;
   readonly rateLimitedByRoute: Record<string, number> = {};
   /** Running counters for default names. */
   readonly counters = { user: 0, guild: 0 };

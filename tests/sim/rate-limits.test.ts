@@ -154,6 +154,7 @@ describe('rate limits', () => {
     }
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
     expect(statuses).toContain(429);
+    expect(sim.globalRateLimited).toBe(statuses.filter((s) => s === 429).length);
     sim.setGlobalRateLimit(null);
     expect(
       (

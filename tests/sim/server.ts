@@ -291,6 +291,7 @@ function tooMany(
   headers: Record<string, string>,
 ): Reply {
   core.rateLimited++;
+  if (global) core.globalRateLimited++;
   core.rateLimitedByRoute[routeKey] = (core.rateLimitedByRoute[routeKey] ?? 0) + 1;
   return {
     status: 429,

@@ -365,6 +365,11 @@ export class Simulator {
     return this.#core.rateLimited;
   }
 
+  /** 429s of the global limit served (X-RateLimit-Global). */
+  get globalRateLimited(): number {
+    return this.#core.globalRateLimited;
+  }
+
   /** 429s served per route key. */
   get rateLimitedByRoute(): Readonly<Record<string, number>> {
     return this.#core.rateLimitedByRoute;

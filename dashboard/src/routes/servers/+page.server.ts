@@ -19,7 +19,7 @@ export const load: PageServerLoad = async ({ locals, cookies }) => {
   let guilds;
   try {
     guilds = await userGuilds(session, {
-      apiBase: config.apiBase,
+      apiBase: config.userApiBase,
       ttlSeconds: config.guildCacheSeconds,
     });
   } catch (err) {

@@ -13,8 +13,16 @@ export type DashboardConfig = {
   clientId: string;
   clientSecret: string;
   botToken: string;
-  /** Discord REST base without version and trailing slash, e.g. https://discord.com/api. */
+  /**
+   * Discord REST base for the bot token's calls, without version and trailing slash, e.g.
+   * https://discord.com/api, or a @discordjs/proxy shared with the gateway processes.
+   */
   apiBase: string;
+  /**
+   * Base of the OAuth2 token endpoints and of the calls made with a user's token (their profile and
+   * server list): Discord itself, never the bot's proxy, whose queues and global limit are the bot's.
+   */
+  userApiBase: string;
   authorizeUrl: string;
   tokenUrl: string;
   revokeUrl: string;
@@ -74,11 +82,17 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (!apiBase)
     problems.push('DISCORD_API_BASE must be an http(s) URL such as https://discord.com/api');
   const authorizeRaw = value('DISCORD_AUTHORIZE_URL') ?? DEFAULT_AUTHORIZE_URL;
-  if (!url(authorizeRaw)) {
+  const authorize = url(authorizeRaw);
+  if (!authorize) {
     problems.push(
       'DISCORD_AUTHORIZE_URL must be an http(s) URL such as https://discord.com/oauth2/authorize',
     );
   }
+  // OAuth2 lives where the authorize page is (discord.com, or the simulator in tests).
+  const userApiRaw =
+    value('DISCORD_OAUTH_API_BASE') ?? (authorize ? `${authorize.origin}/api` : DEFAULT_API_BASE);
+  if (!url(userApiRaw))
+    problems.push('DISCORD_OAUTH_API_BASE must be an http(s) URL such as https://discord.com/api');
 
   const originName = value('ORIGIN') ? 'ORIGIN' : 'PUBLIC_URL';
   const originRaw = value('ORIGIN') ?? value('PUBLIC_URL');
@@ -127,6 +141,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
 
   if (problems.length > 0) return { ok: false, problems };
   const base = apiBaseRaw.replace(/\/+$/, '');
+  const userBase = userApiRaw.replace(/\/+$/, '');
   const originText = origin!.origin;
   return {
     ok: true,
@@ -145,9 +160,10 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       clientSecret,
       botToken,
       apiBase: base,
+      userApiBase: userBase,
       authorizeUrl: authorizeRaw,
-      tokenUrl: `${base}/oauth2/token`,
-      revokeUrl: `${base}/oauth2/token/revoke`,
+      tokenUrl: `${userBase}/oauth2/token`,
+      revokeUrl: `${userBase}/oauth2/token/revoke`,
       origin: originText,
       redirectUri: `${originText}/auth/callback`,
       sessionSecret,

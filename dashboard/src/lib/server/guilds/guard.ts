@@ -43,7 +43,7 @@ type GuardEvent = {
   locals: App.Locals;
 };
 
-type GuardSettings = { apiBase: string; guildCacheSeconds: number; cookieSecure: boolean };
+type GuardSettings = { userApiBase: string; guildCacheSeconds: number; cookieSecure: boolean };
 
 /**
  * Checks the request's guild. Returns the response that refuses it, or null to go on (with
@@ -79,7 +79,7 @@ export async function guardGuild(
   try {
     // Reads may trust the cached list; whatever changes state (and the export) asks Discord afresh.
     const guilds = await userGuilds(locals.session, {
-      apiBase: settings.apiBase,
+      apiBase: settings.userApiBase,
       ttlSeconds: settings.guildCacheSeconds,
       fresh: !pageRead,
     });

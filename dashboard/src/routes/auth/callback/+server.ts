@@ -45,7 +45,7 @@ export const GET: RequestHandler = async ({ cookies, url, locals }) => {
   let user;
   try {
     tokens = await exchangeCode(config, code, verifier);
-    user = await fetchCurrentUser(config.apiBase, tokens.accessToken);
+    user = await fetchCurrentUser(config.userApiBase, tokens.accessToken);
   } catch (err) {
     log.warn({ err }, 'login failed: code exchange or user lookup');
     redirect(303, '/?login=failed');

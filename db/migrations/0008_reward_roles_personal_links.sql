@@ -55,7 +55,7 @@ CREATE INDEX "personal_links_guild_owner_idx" ON "personal_links" USING btree ("
 CREATE UNIQUE INDEX "reward_tiers_guild_invites_uq" ON "reward_tiers" USING btree ("guild_id","invites");--> statement-breakpoint
 CREATE INDEX "role_sync_jobs_guild_idx" ON "role_sync_jobs" USING btree ("guild_id","id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "role_sync_jobs_running_idx" ON "role_sync_jobs" USING btree ("id") WHERE "role_sync_jobs"."status" = 'running';--> statement-breakpoint
-ALTER TABLE "dashboard_audit" ADD CONSTRAINT "dashboard_audit_action" CHECK ("dashboard_audit"."action" in ('settings.update', 'code.exclude', 'code.include', 'join.resolve', 'join.clear_fake', 'settings.test', 'tiers.update', 'roles.sync'));--> statement-breakpoint
+ALTER TABLE "dashboard_audit" ADD CONSTRAINT "dashboard_audit_action" CHECK ("dashboard_audit"."action" in ('settings.update', 'code.exclude', 'code.include', 'join.resolve', 'join.clear_fake', 'settings.test', 'tiers.update', 'roles.sync', 'bonus.add', 'season.reset', 'season.restore'));--> statement-breakpoint
 ALTER TABLE "guild_settings" ADD CONSTRAINT "guild_settings_reward_role_mode" CHECK ("guild_settings"."reward_role_mode" in ('stack', 'highest'));--> statement-breakpoint
 ALTER TABLE "guild_settings" ADD CONSTRAINT "guild_settings_link_max_age" CHECK ("guild_settings"."personal_link_max_age" between 0 and 604800);--> statement-breakpoint
 ALTER TABLE "guild_settings" ADD CONSTRAINT "guild_settings_link_max_uses" CHECK ("guild_settings"."personal_link_max_uses" between 0 and 100);--> statement-breakpoint
