@@ -15,6 +15,7 @@ import {
   startRoleSync,
   TierError,
 } from '../../db/queries/reward-roles';
+import { restoreSeason, startSeason } from '../../db/queries/seasons';
 import { updateGuildSettings } from '../../db/queries/settings';
 import { guildSettings, outbox, rewardRoleGrants } from '../../db/schema';
 import { wantedRoles, type RewardRoleRules } from '../../db/shared/reward-roles';
@@ -194,5 +195,68 @@ describe.each(dbKinds)('reward roles on %s', (kind) => {
     expect(await runRoleSyncPage(handle.db, here, 2)).toMatchObject({ done: 2, finished: false });
     expect(await runRoleSyncPage(handle.db, here, 2)).toMatchObject({ done: 3, finished: true });
     expect(await latestRoleSync(handle.db, guildId)).toMatchObject({ queued: 5, status: 'done' });
+  });
+
+  it('a season reset and its restore re-apply the tiers to the new totals (roles taken away, given back)', async () => {
+    const guildId = await guild({ mode: 'stack', removeBelow: true });
+    const [kept, other] = [String(++nextUser), String(++nextUser)];
+    for (const [userId, amount] of [
+      [kept, 4],
+      [other, 2],
+    ] as const) {
+      await addInviteBonus(handle.db, {
+        guildId,
+        inviterId: userId,
+        amount,
+        reason: null,
+        createdBy: null,
+      });
+    }
+    expect(await grants(guildId, kept)).toEqual(new Set([ROLE(1), ROLE(2)]));
+    const here = sql`"role_sync_jobs"."guild_id" = ${guildId}`;
+    const drain = async () => {
+      while (await runRoleSyncPage(handle.db, here, 1));
+    };
+    const actions = async (userId: string) =>
+      (await roleRows(guildId, userId)).map((r) => r.body as { roleId: string; action: string });
+
+    // The bonuses are older than the new season: everyone starts it at 0 and loses the tier roles.
+    await startSeason(handle.db, {
+      guildId,
+      actorId: String(++nextUser),
+      resetXp: false,
+      now: new Date(Date.now() + 60_000),
+    });
+    expect(await latestRoleSync(handle.db, guildId)).toMatchObject({ status: 'running', done: 0 });
+    await drain();
+    expect(await latestRoleSync(handle.db, guildId)).toMatchObject({ status: 'done', done: 2 });
+    expect(await grants(guildId, kept)).toEqual(new Set());
+    expect(await grants(guildId, other)).toEqual(new Set());
+    expect(
+      (await actions(kept))
+        .filter((a) => a.action === 'remove')
+        .map((a) => a.roleId)
+        .sort(),
+    ).toEqual([ROLE(1), ROLE(2)]);
+
+    // The restore brings the old totals back, and with them the roles.
+    await restoreSeason(handle.db, { guildId, actorId: String(++nextUser), now: new Date() });
+    await drain();
+    expect(await grants(guildId, kept)).toEqual(new Set([ROLE(1), ROLE(2)]));
+    expect(await grants(guildId, other)).toEqual(new Set([ROLE(1)]));
+    expect((await actions(other)).map((a) => a.action)).toEqual(['add', 'remove', 'add']);
+  });
+
+  it('a season reset in a guild without tiers starts no role sync', async () => {
+    const guildId = String(++nextGuild);
+    await storeGuild(handle.db, guildId);
+    await updateGuildSettings(handle.db, guildId, { rewardRoleRemove: true }, null);
+    await startSeason(handle.db, {
+      guildId,
+      actorId: String(++nextUser),
+      resetXp: false,
+      now: new Date(),
+    });
+    expect(await latestRoleSync(handle.db, guildId)).toBeNull();
   });
 });
