@@ -65,11 +65,25 @@ export type FakeMode = (typeof FAKE_MODES)[number];
 export const REWARD_STATUSES = ['pending', 'released', 'forfeited'] as const;
 export type RewardStatus = (typeof REWARD_STATUSES)[number];
 
+/**
+ * Reward roles: `stack` gives every tier's role the inviter reached, `highest` only the highest
+ * tier's (lower ones are taken away when a higher one is reached).
+ */
+export const REWARD_ROLE_MODES = ['stack', 'highest'] as const;
+export type RewardRoleMode = (typeof REWARD_ROLE_MODES)[number];
+
+export const ROLE_SYNC_STATUSES = ['running', 'done'] as const;
+export type RoleSyncStatus = (typeof ROLE_SYNC_STATUSES)[number];
+
 export const LOCALES = ['de', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-/** `edit`: a log line already posted, changed by a revision (PATCH of the message `log` row sent). */
-export const OUTBOX_KINDS = ['log', 'dm', 'edit'] as const;
+/**
+ * `edit`: a log line already posted, changed by a revision (PATCH of the message `log` row sent).
+ * `role`: a reward role to add to or remove from a member (target = the member, body.roleId); the
+ * sender applies what `reward_role_grants` says at send time.
+ */
+export const OUTBOX_KINDS = ['log', 'dm', 'edit', 'role'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -137,6 +151,15 @@ export const guildSettings = pgTable(
     leaveTemplate: text('leave_template'),
     /** XP is taken back when the member leaves within this many days of joining (0: kept). */
     xpTakeBackDays: integer('xp_take_back_days').notNull().default(0),
+    /** Reward roles: every reached tier (`stack`) or only the highest. */
+    rewardRoleMode: text('reward_role_mode').$type<RewardRoleMode>().notNull().default('stack'),
+    /** Take a reward role away when the inviter's total falls below its tier (default: kept). */
+    rewardRoleRemove: boolean('reward_role_remove').notNull().default(false),
+    /** Where `/invites link` creates personal invites (null: the command says it is not set up). */
+    personalLinkChannelId: snowflake('personal_link_channel_id'),
+    /** Personal invites' max age in seconds (0: never expires) and max uses (0: unlimited). */
+    personalLinkMaxAge: integer('personal_link_max_age').notNull().default(0),
+    personalLinkMaxUses: integer('personal_link_max_uses').notNull().default(0),
     /** A season reset also starts XP from zero (kept by default: XP is the members' reward). */
     seasonResetsXp: boolean('season_resets_xp').notNull().default(false),
     updatedBy: snowflake('updated_by'),
@@ -149,6 +172,9 @@ export const guildSettings = pgTable(
     check('guild_settings_account_age_range', sql`${t.fakeMinAccountAgeDays} between 1 and 365`),
     check('guild_settings_min_stay_range', sql`${t.minStayDays} between 0 and 30`),
     check('guild_settings_take_back_range', sql`${t.xpTakeBackDays} between 0 and 30`),
+    check('guild_settings_reward_role_mode', inList(t.rewardRoleMode, REWARD_ROLE_MODES)),
+    check('guild_settings_link_max_age', sql`${t.personalLinkMaxAge} between 0 and 604800`),
+    check('guild_settings_link_max_uses', sql`${t.personalLinkMaxUses} between 0 and 100`),
   ],
 );
 
@@ -516,6 +542,91 @@ export const inviteBonus = pgTable(
   ],
 );
 
+/** Reward role tiers: at `invites` (the inviter's total) the member gets `role_id`. */
+export const rewardTiers = pgTable(
+  'reward_tiers',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    roleId: snowflake('role_id').notNull(),
+    invites: integer('invites').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.roleId] }),
+    uniqueIndex('reward_tiers_guild_invites_uq').on(t.guildId, t.invites),
+    check('reward_tiers_invites_range', sql`${t.invites} between 1 and 1000000`),
+  ],
+);
+
+/**
+ * The reward roles the bot gave (or is giving) each member: the state the tiers call for. Every
+ * counter change compares the tiers' answer with these rows in its transaction and queues one
+ * outbox row per difference, so a replayed or repeated change queues nothing.
+ */
+export const rewardRoleGrants = pgTable(
+  'reward_role_grants',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    userId: snowflake('user_id').notNull(),
+    roleId: snowflake('role_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.guildId, t.userId, t.roleId] })],
+);
+
+/** "Sync roles": the gateway re-applies the tiers to every inviter of a guild, in pages after `cursor`. */
+export const roleSyncJobs = pgTable(
+  'role_sync_jobs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    status: text('status').$type<RoleSyncStatus>().notNull().default('running'),
+    /** Inviters to go through (counted when the job starts) and how many are done. */
+    total: integer('total').notNull().default(0),
+    done: integer('done').notNull().default(0),
+    /** Role changes the job queued. */
+    queued: integer('queued').notNull().default(0),
+    /** The last inviter id done (pages go in id order). */
+    cursor: snowflake('cursor'),
+    requestedBy: snowflake('requested_by'),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('role_sync_jobs_guild_idx').on(t.guildId, t.id.desc()),
+    index('role_sync_jobs_running_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'running'`),
+    check('role_sync_jobs_status', inList(t.status, ROLE_SYNC_STATUSES)),
+  ],
+);
+
+/** Personal invite links (`/invites link`): the bot created the invite, joins through it credit the owner. */
+export const personalLinks = pgTable(
+  'personal_links',
+  {
+    guildId: snowflake('guild_id')
+      .notNull()
+      .references(() => guilds.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    ownerId: snowflake('owner_id').notNull(),
+    channelId: snowflake('channel_id').notNull(),
+    maxAge: integer('max_age').notNull().default(0),
+    maxUses: integer('max_uses').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.guildId, t.code] }),
+    index('personal_links_guild_owner_idx').on(t.guildId, t.ownerId, t.createdAt.desc()),
+  ],
+);
+
 /** Messages to send after the transaction that decided them commits (log channel posts and inviter DMs). */
 export const outbox = pgTable(
   'outbox',
@@ -621,6 +732,8 @@ export const AUDIT_ACTIONS = [
   'join.resolve',
   'join.clear_fake',
   'settings.test',
+  'tiers.update',
+  'roles.sync',
   'bonus.add',
   'season.reset',
   'season.restore',

@@ -21,6 +21,7 @@ import { Lifecycle, type StopContext } from './ops/lifecycle';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { withDefaults, type GatewayOptions, type GatewayTestHooks } from './options';
 import { RewardTimer } from './persist/reward-timer';
+import { RoleSyncWorker } from './persist/role-sync';
 import { USER_REFRESH, UserDirectory } from './persist/user-directory';
 
 export type RunningGateway = {
@@ -99,6 +100,14 @@ export async function startGateway(
   life.every(options.rewardPollMs, 'release due invite rewards', () => rewards.tick());
   // Rewards that fell due while the gateway was down are released now, not a poll later.
   rewards.tick().catch((err: unknown) => log.warn({ err }, 'could not release due invite rewards'));
+  const roleSync = new RoleSyncWorker({
+    db: db.db,
+    log,
+    ...plan,
+    onQueued: () => outbox.wake(),
+  });
+  // A sync is a rare dashboard action: looking once a second is soon enough.
+  life.every(Math.max(options.outboxPollMs, 1000), 'sync reward roles', () => roleSync.tick());
   outbox.start();
   life.onStop('close the gateway connections', (context) => shards.destroy(context));
   life.onStop("finish the guilds' writes", () => registry.stopAll());

@@ -8,6 +8,7 @@ import { saveBaselines } from '../db/queries/invites';
 import { DEFAULT_TIMING_CONFIG, TimingModel } from './attribution/timing';
 import { registerCommands } from './commands/registration';
 import { createInteractionHandler } from './commands/interactions';
+import { PersonalLinks } from './commands/personal-link';
 import { dbCommandQueries } from './commands/queries';
 import { sweepIdleRestQueues, type ShardPlan } from './discord/rest';
 import { withRetries } from './discord/retry';
@@ -154,6 +155,7 @@ export function buildDispatcher(
   const interactions = createInteractionHandler({
     ...ctx,
     queries: hooks.commandQueries ?? dbCommandQueries(ctx.db),
+    links: new PersonalLinks({ api: c.api, db: ctx.db, log: options.log }),
     deferAfterMs: options.commandDeferAfterMs,
   });
   return createDispatcher(ctx, c.sessions, {

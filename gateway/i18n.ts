@@ -47,6 +47,20 @@ const de = {
   whoPending: '{member} ist {when} beigetreten; die Einladung wird gerade zugeordnet.',
   failed: 'Das hat leider nicht geklappt. Versuch es gleich noch einmal.',
   unknownCommand: 'Diesen Befehl kenne ich nicht (mehr). Versuch `/invites uebersicht`.',
+  linkCreated: 'Dein persönlicher Einladungslink: {url}',
+  linkExisting: 'Dein persönlicher Einladungslink (weiterhin gültig): {url}',
+  linkCredit: 'Wer über diesen Link beitritt, zählt als von dir eingeladen.',
+  linkMaxUses: 'Nutzbar: höchstens {n}-mal.',
+  linkExpires: 'Läuft ab {when}.',
+  linkNoChannel:
+    'Persönliche Einladungslinks sind in diesem Server nicht eingerichtet: ein Admin wählt dafür im Dashboard unter „Belohnungen“ einen Kanal.',
+  linkNoPermission:
+    'Ich darf in {channel} keine Einladungen erstellen (es fehlt die Berechtigung „Einladung erstellen“). Bitte sag einem Admin Bescheid.',
+  linkChannelGone:
+    'Den Kanal für persönliche Einladungslinks gibt es nicht mehr. Bitte sag einem Admin Bescheid.',
+  overviewPersonal: ' · dein persönlicher Link',
+  overviewNextTier: 'Noch **{n}** bis {role}.',
+  overviewTopTier: 'Du hast die höchste Belohnungsstufe erreicht: {role}.',
   bonusNotAllowed:
     'Bonus-Einladungen dürfen nur Mitglieder mit der Berechtigung „Server verwalten“ vergeben.',
   bonusInvalidAmount: 'Die Anzahl muss eine ganze Zahl zwischen -{max} und {max} sein (nicht 0).',
@@ -96,6 +110,19 @@ const en: Record<TextKey, string> = {
   whoPending: '{member} joined {when}; the invite is being attributed.',
   failed: 'Sorry, that did not work. Please try again in a moment.',
   unknownCommand: "I don't know this command (any more). Try `/invites overview`.",
+  linkCreated: 'Your personal invite link: {url}',
+  linkExisting: 'Your personal invite link (still valid): {url}',
+  linkCredit: 'Whoever joins through this link counts as invited by you.',
+  linkMaxUses: 'Usable at most {n} times.',
+  linkExpires: 'Expires {when}.',
+  linkNoChannel:
+    'Personal invite links are not set up in this server: an admin chooses a channel for them in the dashboard under "Rewards".',
+  linkNoPermission:
+    'I may not create invites in {channel} (the "Create Invite" permission is missing). Please tell an admin.',
+  linkChannelGone: 'The channel for personal invite links no longer exists. Please tell an admin.',
+  overviewPersonal: ' · your personal link',
+  overviewNextTier: '**{n}** more to {role}.',
+  overviewTopTier: 'You reached the highest reward tier: {role}.',
   bonusNotAllowed: 'Only members with the Manage Server permission can give bonus invites.',
   bonusInvalidAmount: 'The number must be a whole number between -{max} and {max} (not 0).',
   bonusInvalidReason: 'Please give a reason (at most {max} characters).',

@@ -24,6 +24,7 @@ import {
   takesBackXp,
 } from '../shared/fair-play';
 import { inviterCounts, recomputeInviterStats, type InviterCounts } from './leaderboard';
+import { requeueHeldRoles } from './reward-roles';
 import { awardInviteXp } from './rewards';
 import { DEFAULT_FAIR_PLAY, type FairPlaySettings } from './settings';
 
@@ -96,6 +97,8 @@ export async function recordPendingJoin(
       for (const inviterId of await closeEarlierJoins(tx, join)) {
         await recomputeInviterStats(tx, join.guildId, inviterId);
       }
+      // An inviter back in the server gets the reward roles on record again.
+      await requeueHeldRoles(tx, join.guildId, join.memberId);
       return { joinId: inserted[0].id, outcome: inserted[0].outcome };
     }
     const [existing] = await tx

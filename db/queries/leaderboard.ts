@@ -32,6 +32,7 @@ import {
   type LeaderboardPeriod,
   type RollingPeriod,
 } from '../shared/periods';
+import { applyRewardRoles } from './reward-roles';
 
 /**
  * The counters of every (guild, inviter) the filter selects, as a query over the records. A
@@ -154,7 +155,8 @@ async function upsertPeriod(
 
 /**
  * Recomputes one inviter's counters from their joins and bonus entries: the current season's, all
- * time and the rolling windows. Call in the transaction that changed a join.
+ * time and the rolling windows; then their reward roles from the new season total (queued in the
+ * outbox in the same transaction). Call in the transaction that changed a join.
  */
 export async function recomputeInviterStats(
   db: Db,
@@ -187,6 +189,8 @@ export async function recomputeInviterStats(
   for (const [period, windowSince] of windows) {
     if (windowSince) await upsertPeriod(db, guildId, inviterId, period, windowSince);
   }
+  // Tiers follow the current season's total, i.e. what inviter_stats now holds.
+  await applyRewardRoles(db, guildId, inviterId);
 }
 
 /** Rebuilds one period's counters of a guild from the records (season rows of inviters without any become zeros). */

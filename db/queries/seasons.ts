@@ -7,12 +7,16 @@
  * through a per-member baseline (`season_xp`); `member_xp` is never lowered.
  *
  * Seasons are numbered among those not undone: 1 is the one that began with the records.
+ *
+ * Reward roles follow the current season's totals, so a reset or restore (everyone's counts change
+ * at once) starts "sync roles" over from the first inviter, in the same transaction.
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client';
 import { memberXp, periodWindows, seasons, seasonXp, users } from '../schema';
 import { recordAudit } from './audit';
 import { bounds, countersQuery, rebuildCountersIn, type LeaderboardRow } from './leaderboard';
+import { getRewardTiers, startRoleSync } from './reward-roles';
 
 export type Season = {
   number: number;
@@ -61,6 +65,12 @@ async function lockGuildCounters(db: Db, guildId: string): Promise<void> {
   await db.execute(sql`select 1 from ${periodWindows} where guild_id = ${guildId} for update`);
 }
 
+/** The counts of every inviter changed: their reward roles are re-applied (only if there are tiers). */
+async function resyncRewardRoles(db: Db, guildId: string, actorId: string): Promise<void> {
+  if ((await getRewardTiers(db, guildId)).length === 0) return;
+  await startRoleSync(db, guildId, actorId, { restart: true });
+}
+
 /**
  * Starts a new season at `now`: the counters start from zero (nothing deleted), XP too when
  * `resetXp`. Audited. Returns the new season's number.
@@ -91,6 +101,7 @@ export async function startSeason(
         where guild_id = ${input.guildId} and xp <> 0`);
     }
     const inviters = await rebuildCountersIn(tx, input.guildId);
+    await resyncRewardRoles(tx, input.guildId, input.actorId);
     const number = before.length + 1;
     await recordAudit(tx, {
       guildId: input.guildId,
@@ -120,6 +131,7 @@ export async function restoreSeason(
       .set({ undoneAt: input.now, undoneBy: input.actorId })
       .where(eq(seasons.id, current.id));
     const inviters = await rebuildCountersIn(tx, input.guildId);
+    await resyncRewardRoles(tx, input.guildId, input.actorId);
     await recordAudit(tx, {
       guildId: input.guildId,
       actorId: input.actorId,

@@ -2,7 +2,15 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
-import { FAKE_MODES, guildSettings, LOCALES, type FakeMode, type Locale } from '../schema';
+import {
+  FAKE_MODES,
+  guildSettings,
+  LOCALES,
+  REWARD_ROLE_MODES,
+  type FakeMode,
+  type Locale,
+  type RewardRoleMode,
+} from '../schema';
 import type { FakeRules, RewardRules } from '../shared/fair-play';
 import {
   DEFAULT_TEMPLATES,
@@ -38,21 +46,44 @@ export const DEFAULT_FAIR_PLAY: FairPlaySettings = {
   xpTakeBackDays: 0,
 };
 
-export type GuildSettings = FairPlaySettings & {
-  guildId: string;
-  logChannelId: string | null;
-  dmInviter: boolean;
-  xpPerInvite: number;
-  locale: Locale;
-  /** A season reset also starts XP from zero (false: XP is kept). */
-  seasonResetsXp: boolean;
-  /** Effective templates: the admin's text, or the locale's default. */
-  templates: Record<TemplateKind, string>;
-  /** Which templates the admin has edited (the rest follow the locale). */
-  customTemplates: Record<TemplateKind, boolean>;
-  updatedAt: Date | null;
-  updatedBy: string | null;
+/** Reward roles and personal invite links (competition). */
+export type CompetitionSettings = {
+  rewardRoleMode: RewardRoleMode;
+  rewardRoleRemove: boolean;
+  personalLinkChannelId: string | null;
+  /** Seconds (0: never expires; Discord allows up to 7 days). */
+  personalLinkMaxAge: number;
+  /** 0: unlimited; Discord allows up to 100. */
+  personalLinkMaxUses: number;
 };
+
+export const DEFAULT_COMPETITION: CompetitionSettings = {
+  rewardRoleMode: 'stack',
+  rewardRoleRemove: false,
+  personalLinkChannelId: null,
+  personalLinkMaxAge: 0,
+  personalLinkMaxUses: 0,
+};
+
+export const MAX_LINK_MAX_AGE = 604_800;
+export const MAX_LINK_MAX_USES = 100;
+
+export type GuildSettings = FairPlaySettings &
+  CompetitionSettings & {
+    guildId: string;
+    logChannelId: string | null;
+    dmInviter: boolean;
+    xpPerInvite: number;
+    locale: Locale;
+    /** A season reset also starts XP from zero (false: XP is kept). */
+    seasonResetsXp: boolean;
+    /** Effective templates: the admin's text, or the locale's default. */
+    templates: Record<TemplateKind, string>;
+    /** Which templates the admin has edited (the rest follow the locale). */
+    customTemplates: Record<TemplateKind, boolean>;
+    updatedAt: Date | null;
+    updatedBy: string | null;
+  };
 
 export function defaultSettings(guildId: string, locale: Locale = 'de'): GuildSettings {
   return {
@@ -63,6 +94,7 @@ export function defaultSettings(guildId: string, locale: Locale = 'de'): GuildSe
     seasonResetsXp: false,
     locale,
     ...DEFAULT_FAIR_PLAY,
+    ...DEFAULT_COMPETITION,
     templates: { ...DEFAULT_TEMPLATES[locale] },
     customTemplates: { log: false, logUndecided: false, dm: false, logFake: false, leave: false },
     updatedAt: null,
@@ -91,6 +123,11 @@ export async function getGuildSettings(db: Db, guildId: string): Promise<GuildSe
     requiredRoleId: row.requiredRoleId,
     leaveMessage: row.leaveMessage,
     xpTakeBackDays: row.xpTakeBackDays,
+    rewardRoleMode: row.rewardRoleMode,
+    rewardRoleRemove: row.rewardRoleRemove,
+    personalLinkChannelId: row.personalLinkChannelId,
+    personalLinkMaxAge: row.personalLinkMaxAge,
+    personalLinkMaxUses: row.personalLinkMaxUses,
     templates: {
       log: row.logTemplate ?? defaults.log,
       logUndecided: row.logTemplateUndecided ?? defaults.logUndecided,
@@ -151,6 +188,11 @@ export const settingsPatchSchema = z
     requiredRoleId: snowflakeSchema.nullable(),
     leaveMessage: z.boolean(),
     xpTakeBackDays: z.number().int().min(0).max(MAX_TAKE_BACK_DAYS),
+    rewardRoleMode: z.enum(REWARD_ROLE_MODES) as z.ZodType<RewardRoleMode>,
+    rewardRoleRemove: z.boolean(),
+    personalLinkChannelId: snowflakeSchema.nullable(),
+    personalLinkMaxAge: z.number().int().min(0).max(MAX_LINK_MAX_AGE),
+    personalLinkMaxUses: z.number().int().min(0).max(MAX_LINK_MAX_USES),
     seasonResetsXp: z.boolean(),
   })
   .partial()

@@ -10,6 +10,7 @@ import {
 import { en, type Subcommand } from './subcommand';
 import { bonus } from './subcommands/bonus';
 import { leaderboard } from './subcommands/leaderboard';
+import { link } from './subcommands/link';
 import { overview } from './subcommands/overview';
 import { who } from './subcommands/who';
 
@@ -17,7 +18,7 @@ export const COMMAND_NAME = 'invites';
 
 /** The subcommands by their registered (German) name. */
 export const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map(
-  [overview, leaderboard, who, bonus].map((sub) => [sub.definition.name, sub]),
+  [overview, leaderboard, who, bonus, link].map((sub) => [sub.definition.name, sub]),
 );
 
 export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [

@@ -12,6 +12,7 @@ import { rejectPayload } from '../handlers/context';
 import { pickLocale } from '../i18n';
 import type { Metrics } from '../ops/metrics';
 import { COMMAND_NAME, SUBCOMMANDS } from './definitions';
+import type { PersonalLinks } from './personal-link';
 import type { CommandQueries } from './queries';
 import { plain, reply, type ReplyDeps } from './reply';
 import { MalformedOptionError } from './subcommands/who';
@@ -24,6 +25,7 @@ export type InteractionDeps = {
   registry: GuildRegistry;
   metrics: Metrics;
   queries: CommandQueries;
+  links: Pick<PersonalLinks, 'get'>;
   now: () => number;
   deferAfterMs: number;
 };
@@ -107,6 +109,7 @@ async function answer(
           options: option.options,
           registry: deps.registry,
           queries: deps.queries,
+          links: deps.links,
           now: deps.now(),
         });
       } catch (error) {

@@ -3,6 +3,7 @@ import type { APIApplicationCommandSubcommandOption } from 'discord-api-types/v1
 import type { Locale } from '../../db/schema';
 import type { Interaction } from '../discord/payloads';
 import type { GuildRegistry } from '../guilds/registry';
+import type { PersonalLinks } from './personal-link';
 import type { CommandQueries } from './queries';
 import type { ReplyBody } from './reply';
 
@@ -18,6 +19,8 @@ export type SubcommandInput = {
   options: NonNullable<NonNullable<Interaction['data']>['options']>[number]['options'];
   registry: GuildRegistry;
   queries: CommandQueries;
+  /** `/invites link`: the member's personal invite (REST + database). */
+  links: Pick<PersonalLinks, 'get'>;
   now: number;
 };
 

@@ -10,6 +10,9 @@
  * - A revision rewrites a line that was already posted: an `edit` row PATCHes that message with
  *   the line's new text (the whole combined message when it was part of a burst), once the line
  *   itself was sent.
+ * - A reward-role row adds or removes one role of one member: it applies what the bot's record
+ *   (`reward_role_grants`) says at send time, so rows for the same member and role claimed together
+ *   become one call and a later change always wins. Discord's role PUT/DELETE are idempotent.
  * - Failures Discord will never accept (closed DMs 50007, missing permissions, unknown channel)
  *   are recorded and not retried. Others are retried here, the only retry layer (the REST client
  *   does not retry): capped exponential backoff with full jitter, half a minute at most between
@@ -33,6 +36,7 @@ import {
   setGroupNonce,
   type ClaimedMessage,
 } from '../../db/queries/outbox';
+import { roleGranted } from '../../db/queries/reward-roles';
 import { MAX_MESSAGE_LENGTH } from '../../db/shared/templates';
 import type { Metrics } from '../ops/metrics';
 import { moreJoinsLine } from '../i18n';
@@ -41,8 +45,9 @@ import { backoffMs, type Backoff } from '../discord/retry';
 import type { SendClock } from '../discord/send-clock';
 
 /** Between tries: a log line should appear soon after Discord recovers; a DM can wait longer. */
-const BACKOFF: Record<Send['kind'], Backoff> = {
+const BACKOFF: Record<Send['kind'] | 'role', Backoff> = {
   log: { baseMs: 1000, capMs: 30_000 },
+  role: { baseMs: 2000, capMs: 60_000 },
   edit: { baseMs: 1000, capMs: 30_000 },
   dm: { baseMs: 2000, capMs: 300_000 },
 };
@@ -152,7 +157,12 @@ export class OutboxSender {
           shardIds: this.options.shardIds,
         });
         if (claimed.length > 0) {
-          await Promise.all((await this.plan(claimed)).map((send) => this.send(send)));
+          const roles = claimed.filter((r) => r.kind === 'role');
+          const messages = claimed.filter((r) => r.kind !== 'role');
+          await Promise.all([
+            ...(await this.plan(messages)).map((send) => this.send(send)),
+            ...roleGroups(roles).map((rows) => this.sendRole(rows)),
+          ]);
           this.again = true;
         }
         const backlog = await outboxBacklog(this.options.db, this.options);
@@ -199,7 +209,7 @@ export class OutboxSender {
   private single(row: ClaimedMessage): Send {
     return {
       rows: [row],
-      kind: row.kind,
+      kind: row.kind === 'dm' ? 'dm' : 'log',
       targetId: row.targetId,
       body: row.body as MessageBody,
       nonce: row.nonce,
@@ -296,6 +306,48 @@ export class OutboxSender {
   }
 
   /**
+   * One member's role, as the bot's record says now: PUT when it should be held, DELETE when not.
+   * A refusal (403 Missing Permissions, the role above the bot's, 404 member gone) is final and
+   * recorded for the permission doctor; other failures are retried with backoff like messages.
+   */
+  private async sendRole(rows: ClaimedMessage[]): Promise<void> {
+    const { api, db, log, metrics } = this.options;
+    const ids = rows.map((r) => r.id);
+    const { guildId, targetId: userId } = rows[0]!;
+    const roleId = String((rows[0]!.body as { roleId?: unknown }).roleId ?? '');
+    try {
+      const add = await roleGranted(db, guildId, userId, roleId);
+      const reason = 'Invite Tracker: reward role';
+      if (add) await api.guilds.addRoleToMember(guildId, userId, roleId, { reason });
+      else await api.guilds.removeRoleFromMember(guildId, userId, roleId, { reason });
+      await markSent(db, ids, null);
+      metrics.outboxSent.inc({ kind: 'role', result: 'sent' }, ids.length);
+      log.info({ guildId, userId, roleId, action: add ? 'add' : 'remove' }, 'reward role changed');
+    } catch (error) {
+      const status = error instanceof DiscordAPIError ? error.status : null;
+      const code = error instanceof DiscordAPIError ? Number(error.code) : null;
+      const reason = error instanceof Error ? error.message : String(error);
+      const refused = status !== null && status >= 400 && status < 500 && status !== 429;
+      const tooOld =
+        Date.now() - Math.min(...rows.map((r) => r.createdAt.getTime())) > GIVE_UP_AFTER_MS;
+      if (refused || tooOld) {
+        await markFailed(db, ids, code ? `${code} ${reason}` : reason);
+        metrics.outboxSent.inc({ kind: 'role', result: 'failed' }, ids.length);
+        log.warn({ guildId, userId, roleId, code, reason }, 'reward role refused; not retrying');
+      } else {
+        const attempts = Math.max(...rows.map((r) => r.attempts));
+        const delay = backoffMs(attempts - 1, BACKOFF.role) / 1000;
+        await markRetry(db, ids, delay, reason);
+        metrics.outboxSent.inc({ kind: 'role', result: 'retry' }, ids.length);
+        log.warn(
+          { guildId, userId, roleId, reason, retryInS: delay },
+          'reward role failed; will retry',
+        );
+      }
+    }
+  }
+
+  /**
    * Posts a message and reports when the request really left (after rate-limit waits) with the
    * timestamp Discord gave it: a lower bound on the clock offset attribution works with.
    */
@@ -324,6 +376,16 @@ export class OutboxSender {
     this.dmChannels.set(userId, channel.id);
     return channel.id;
   }
+}
+
+/** Role rows per guild, member and role: one call each, whatever the rows asked in between. */
+function roleGroups(rows: ClaimedMessage[]): ClaimedMessage[][] {
+  const groups = new Map<string, ClaimedMessage[]>();
+  for (const row of rows) {
+    const key = `${row.guildId}|${row.targetId}|${String((row.body as { roleId?: unknown }).roleId)}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()];
 }
 
 /** Log lines as one message: as many as fit, then a summary of the rest. */

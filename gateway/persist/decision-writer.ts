@@ -11,6 +11,7 @@ import { getGuild } from '../../db/queries/guilds';
 import { saveAttributionState, saveBaseline } from '../../db/queries/invites';
 import { applyDecision, type AppliedDecision } from '../../db/queries/joins';
 import { enqueueMessage, logRowOfJoin, setOutboxBody } from '../../db/queries/outbox';
+import { linkOwners } from '../../db/queries/personal-links';
 import { applyRevision } from '../../db/queries/revisions';
 import { getGuildSettings, type GuildSettings } from '../../db/queries/settings';
 import {
@@ -54,21 +55,35 @@ export async function writeGuildOutput(
       const settings = await getGuildSettings(tx, guildId);
       const guild = await getGuild(tx, guildId);
       const codes = [...output.decisions, ...output.revisions.map((r) => r.next)]
-        .map((d) => d.code)
+        .flatMap((d) => [d.code, ...(d.candidates ?? []).map((c) => c.code)])
         .filter((c): c is string => c !== null);
+      // Personal links: Discord names the bot as the inviter; the member who asked for the link is.
+      const owners = await linkOwners(tx, guildId, codes);
+      const credit = <T extends Decision>(d: T): T =>
+        owners.size === 0
+          ? d
+          : {
+              ...d,
+              inviterId: (d.code !== null ? owners.get(d.code) : undefined) ?? d.inviterId,
+              candidates:
+                d.candidates?.map((c) => ({
+                  ...c,
+                  inviterId: owners.get(c.code) ?? c.inviterId,
+                })) ?? d.candidates,
+            };
       const ctx: Context = {
         guildId,
         settings,
         guildName: guild?.name ?? guildId,
         excluded: await excludedAmong(tx, guildId, codes),
       };
-      for (const decision of output.decisions) {
+      for (const decision of output.decisions.map(credit)) {
         const result = await writeDecision(tx, ctx, decision, botMembers.has(decision.key));
         written.decisions.push(result);
         written.messages += result.messages;
       }
       for (const revision of output.revisions) {
-        const edited = await writeRevision(tx, ctx, revision);
+        const edited = await writeRevision(tx, ctx, { ...revision, next: credit(revision.next) });
         if (edited === null) continue;
         written.revised.push(revision);
         written.messages += edited;

@@ -6,12 +6,14 @@
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit';
 import { listExcludedCodes } from '../../db/queries/excluded-codes';
 import { applyDecision } from '../../db/queries/joins';
+import { getLeaderboard } from '../../db/queries/leaderboard';
+import { getRewardTiers, runRoleSyncPage } from '../../db/queries/reward-roles';
 import { getGuildSettings } from '../../db/queries/settings';
 import { upsertUsers } from '../../db/queries/users';
 import { authSessions, memberJoins, outbox } from '../../db/schema';
@@ -286,6 +288,41 @@ suite('dashboard in a browser', () => {
     await shot(page, '05-codes');
   });
 
+  it('sets reward tiers (a role above the bot refused inline), personal links, and syncs roles with progress', async () => {
+    await open(page, guildPath('/rewards'));
+    const rows = page.getByTestId('tiers').locator('tbody tr');
+    await rows.nth(0).locator('input[name="tierInvites"]').fill('3');
+    await rows.nth(0).locator('select[name="tierRole"]').selectOption(world.recruiter.id);
+    await page.getByRole('button', { name: 'Stufe hinzufügen' }).click();
+    await rows.nth(1).locator('input[name="tierInvites"]').fill('10');
+    await rows.nth(1).locator('select[name="tierRole"]').selectOption(world.modRole.id);
+    expect(await rows.nth(1).textContent()).toContain('über der Bot-Rolle, nicht vergebbar');
+    await page.getByLabel('Kanal der Links').selectOption(world.news.id);
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByTestId('form-errors').waitFor();
+    expect(await page.getByTestId('form-errors').textContent()).toContain(
+      'Die Rolle „Mods“ steht über der höchsten Rolle des Bots',
+    );
+    const db = (await stack.db()).db;
+    expect(await getRewardTiers(db, world.guild.id)).toEqual([]);
+    await rows.nth(1).getByRole('button', { name: 'Stufe entfernen' }).click();
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByTestId('saved').waitFor();
+    expect(await getRewardTiers(db, world.guild.id)).toEqual([
+      { invites: 3, roleId: world.recruiter.id },
+    ]);
+    expect((await getGuildSettings(db, world.guild.id)).personalLinkChannelId).toBe(world.news.id);
+
+    await page.getByTestId('sync-roles').click();
+    const progress = page.getByTestId('sync-progress');
+    await expect.poll(() => progress.getAttribute('data-status')).toBe('running');
+    // The gateway's worker (not running here) goes through the job; the page polls its progress.
+    await runRoleSyncPage(db, sql`"role_sync_jobs"."guild_id" = ${world.guild.id}`, 100);
+    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 10_000 }).toBe('done');
+    expect(await progress.textContent()).toMatch(/Letzter Abgleich: (\d+) von \1 Einladenden/);
+    await shot(page, '05b-rewards');
+  });
+
   it('shows the leaderboard', async () => {
     await open(page, guildPath('/leaderboard'));
     const rows = page.getByTestId('leaderboard').locator('tbody tr');
@@ -526,6 +563,7 @@ suite('dashboard in a browser', () => {
       '/settings',
       '/codes',
       '/leaderboard',
+      '/rewards',
       '/history',
       `/history/${joinRow}`,
     ]) {
@@ -550,6 +588,11 @@ suite('dashboard in a browser', () => {
       ],
       ['/codes?/toggle', { code: world.modInvite.code, exclude: '1' }],
       ['/codes?/add', { code: 'from-member' }],
+      [
+        '/rewards?/save',
+        { tierInvites: '1', tierRole: world.recruiter.id, rewardRoleMode: 'stack' },
+      ],
+      ['/rewards?/sync', {}],
       [`/history/${joinRow}?/resolve`, { code: world.modInvite.code }],
     ];
     for (const [path, form] of posts) {
@@ -643,15 +686,34 @@ suite('dashboard in a browser', () => {
       'code.exclude',
       'code.exclude',
       'join.resolve',
+      'roles.sync',
       'settings.test',
       'settings.update',
+      'tiers.update',
     ]);
     // The test message waits in the outbox for the log channel, pinging nobody.
     const queued = await db
       .select()
       .from(outbox)
-      .where(and(eq(outbox.guildId, world.guild.id), isNull(outbox.joinId)));
+      .where(
+        and(eq(outbox.guildId, world.guild.id), isNull(outbox.joinId), eq(outbox.kind, 'log')),
+      );
     expect(queued).toHaveLength(1);
+    // The role sync queued the Recruiter role (tier 3) for the inviters with 3 or more, once each.
+    const roles = await db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.guildId, world.guild.id), eq(outbox.kind, 'role')));
+    const ranked = await getLeaderboard(db, world.guild.id, { limit: 100 });
+    expect(roles.map((r) => r.targetId).sort()).toEqual(
+      ranked
+        .filter((r) => r.invites >= 3)
+        .map((r) => r.inviterId)
+        .sort(),
+    );
+    expect(roles.every((r) => (r.body as { roleId: string }).roleId === world.recruiter.id)).toBe(
+      true,
+    );
     expect(queued[0]).toMatchObject({ kind: 'log', targetId: world.logChannel.id });
     const body = queued[0]!.body as { content: string; allowed_mentions: unknown };
     expect(body.content).toContain('Test message from the dashboard');

@@ -29,6 +29,11 @@ export async function buildWorld(sim: Simulator, db: Db) {
   const news = sim.createChannel(guild.id, { name: 'news', type: 5 });
   const voice = sim.createChannel(guild.id, { name: 'Voice', type: 2 });
   const modRole = sim.createRole(guild.id, { name: 'Mods', permissions: P.ManageGuild });
+  // A reward role the bot can assign: Recruiter (1) below the bot's role (2), Mods (3) above it.
+  const recruiter = sim.createRole(guild.id, { name: 'Recruiter', permissions: 0n });
+  sim.setRolePosition(guild.id, recruiter.id, 1);
+  sim.setRolePosition(guild.id, guild.botRoleId, 2);
+  sim.setRolePosition(guild.id, modRole.id, 3);
   sim.addMember(guild.id, mod.id, { roles: [modRole.id] });
   sim.addMember(guild.id, member.id);
 
@@ -162,6 +167,8 @@ export async function buildWorld(sim: Simulator, db: Db) {
     logChannel,
     news,
     voice,
+    modRole,
+    recruiter,
     foreign,
     foreignChannel,
     botless,

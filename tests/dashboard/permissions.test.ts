@@ -215,4 +215,52 @@ describe('bot invite link', () => {
     expect(perms & P.Administrator).toBe(0n);
     expect(url.toString()).toContain('scope=bot%20applications.commands');
   });
+
+  it('reward roles (only with tiers): Manage Roles, assignable roles, refusals Discord recorded', () => {
+    const all = P.ManageGuild | P.ManageChannels | P.ViewAuditLog;
+    const base = {
+      guildPermissions: all | P.ManageRoles,
+      source: 'discord' as const,
+      logChannel: null,
+    };
+    const ok = { found: true, name: 'Recruiter', assignable: true };
+    const check = (
+      rewardRoles: Parameters<typeof diagnose>[0]['rewardRoles'],
+      perms: bigint | null = base.guildPermissions,
+    ) =>
+      diagnose({ ...base, guildPermissions: perms, rewardRoles }).find(
+        (c) => c.id === 'reward_roles',
+      );
+    expect(check(null)).toBeUndefined();
+    expect(check({ roles: [ok], failed: 0, lastError: null })?.status).toBe('ok');
+    expect(check({ roles: [ok], failed: 0, lastError: null }, all)?.status).toBe('missing');
+    expect(
+      check({
+        roles: [ok, { found: true, name: 'Admins', assignable: false }],
+        failed: 0,
+        lastError: null,
+      }),
+    ).toMatchObject({ status: 'above', roleName: 'Admins' });
+    expect(
+      check({
+        roles: [{ found: false, name: null, assignable: false }],
+        failed: 0,
+        lastError: null,
+      })?.status,
+    ).toBe('gone');
+    expect(check({ roles: [ok], failed: 3, lastError: '50013 Missing Permissions' })).toMatchObject(
+      {
+        status: 'failed',
+        failed: 3,
+        error: '50013 Missing Permissions',
+      },
+    );
+    expect(check({ roles: null, failed: 0, lastError: null }, null)?.status).toBe('unknown');
+    expect(
+      hasProblems(diagnose({ ...base, rewardRoles: { roles: [ok], failed: 1, lastError: 'x' } })),
+    ).toBe(true);
+    expect(
+      hasProblems(diagnose({ ...base, rewardRoles: { roles: [ok], failed: 0, lastError: null } })),
+    ).toBe(false);
+  });
 });

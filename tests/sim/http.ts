@@ -42,6 +42,7 @@ export const E = {
   unknownInvite: () => apiError(404, 10006, 'Unknown Invite'),
   unknownMember: () => apiError(404, 10007, 'Unknown Member'),
   unknownMessage: () => apiError(404, 10008, 'Unknown Message'),
+  unknownRole: () => apiError(404, 10011, 'Unknown Role'),
   unknownUser: () => apiError(404, 10013, 'Unknown User'),
   unknownWebhook: () => apiError(404, 10015, 'Unknown Webhook'),
   unknownInteraction: () => apiError(404, 10062, 'Unknown interaction'),

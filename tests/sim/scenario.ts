@@ -287,6 +287,26 @@ export function setRolePermissions(
   return role;
 }
 
+/** Moves a role in the hierarchy (GUILD_ROLE_UPDATE); other roles keep their positions. */
+export function setRolePosition(
+  core: Core,
+  guildId: string,
+  roleId: string,
+  position: number,
+): RoleRec {
+  const role = core.world.role(guildId, roleId);
+  if (role.id === guildId) throw new SimError('@everyone stays at position 0');
+  role.position = position;
+  if (core.world.guild(guildId).botPresent) {
+    core.gateway.dispatch(
+      'GUILD_ROLE_UPDATE',
+      { guild_id: guildId, role: rolePayload(role) },
+      guildId,
+    );
+  }
+  return role;
+}
+
 /** A member who was there before the scenario starts: no event. */
 export function addMember(
   core: Core,

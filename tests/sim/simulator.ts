@@ -137,6 +137,16 @@ export class Simulator {
     );
   }
 
+  /** Moves a role in the hierarchy (the bot manages only roles below its highest one). */
+  setRolePosition(guildId: string, roleId: string, position: number): SimRole {
+    return scenario.toSimRole(scenario.setRolePosition(this.#core, guildId, roleId, position));
+  }
+
+  /** The member's current role ids. */
+  memberRoles(guildId: string, userId: string): string[] {
+    return [...this.#core.world.member(guildId, userId).roles];
+  }
+
   setChannelOverwrites(channelId: string, overwrites: SimOverwrite[]): SimChannel {
     return scenario.toSimChannel(scenario.setChannelOverwrites(this.#core, channelId, overwrites));
   }

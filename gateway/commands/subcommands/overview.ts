@@ -1,10 +1,12 @@
 /**
- * /invites uebersicht: a short line with the caller's counters (one indexed read of inviter_stats),
- * then their active invite links with channel, uses and expiry from the in-memory invite snapshot
- * (no REST call per command).
+ * /invites uebersicht: a short line with the caller's counters (one indexed read of inviter_stats)
+ * and their next reward tier, then their active invite links (their own and their personal links)
+ * with channel, uses and expiry from the in-memory invite snapshot (no REST call per command).
+ * The tier's role is a mention that pings nobody (allowed_mentions without roles).
  */
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
-import type { InviterCounts } from '../../../db/queries/leaderboard';
+import { nextTier } from '../../../db/shared/reward-roles';
+import type { OverviewData } from '../queries';
 import type { Locale } from '../../../db/schema';
 import type { InviteRecord } from '../../attribution/types';
 import { discordTime, text } from '../../i18n';
@@ -25,8 +27,8 @@ export const overview: Subcommand = {
   run: async ({ registry, queries, guildId, locale, userId, now }) => {
     const runner = registry.get(guildId);
     if (!runner?.state.isPrimed) return plain(locale, 'notReady');
-    const counts = await queries.counts(guildId, userId);
-    return renderOverview(locale, runner.state.invites(now), userId, now, counts);
+    const data = await queries.overview(guildId, userId);
+    return renderOverview(locale, runner.state.invites(now), userId, now, data);
   },
 };
 
@@ -35,12 +37,13 @@ export function renderOverview(
   invites: readonly InviteRecord[],
   userId: string,
   now: number,
-  counts: InviterCounts,
+  { counts, tiers, personalCodes }: OverviewData,
 ): ReplyBody {
+  const personal = new Set(personalCodes);
   const mine = invites
     .filter(
       (i) =>
-        i.inviterId === userId &&
+        (i.inviterId === userId || personal.has(i.code)) &&
         i.deletedAt === null &&
         (i.expiresAt === null || i.expiresAt > now) &&
         (i.maxUses === 0 || i.uses < i.maxUses),
@@ -64,13 +67,25 @@ export function renderOverview(
       expiry:
         (invite.expiresAt !== null
           ? text(locale, 'overviewExpires', { when: discordTime(invite.expiresAt) })
-          : '') + (invite.temporary ? text(locale, 'overviewTemporary') : ''),
+          : '') +
+        (invite.temporary ? text(locale, 'overviewTemporary') : '') +
+        (personal.has(invite.code) ? text(locale, 'overviewPersonal') : ''),
     }),
   );
   if (mine.length > MAX_LINES)
     lines.push(text(locale, 'overviewMore', { n: mine.length - MAX_LINES }));
   if (mine.length === 0) lines.push(text(locale, 'overviewNoLinks'));
-  lines.unshift(stats, '');
+  const next = nextTier(counts.total, tiers);
+  const top = [...tiers].sort((a, b) => b.invites - a.invites)[0];
+  const tierLine = next
+    ? text(locale, 'overviewNextTier', {
+        n: next.invites - counts.total,
+        role: `<@&${next.roleId}>`,
+      })
+    : top && counts.total >= top.invites
+      ? text(locale, 'overviewTopTier', { role: `<@&${top.roleId}>` })
+      : null;
+  lines.unshift(...(tierLine ? [stats, tierLine, ''] : [stats, '']));
   return {
     embeds: [
       {

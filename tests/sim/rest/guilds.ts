@@ -2,6 +2,7 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import { E, apiError, isRecord, json, noContent, type RequestContext, type Route } from '../http';
 import { join, leave } from '../joins';
+import { setMemberRoles } from '../scenario';
 import {
   channelPayload,
   guildPayload,
@@ -88,6 +89,41 @@ function kickMember(ctx: RequestContext) {
 }
 
 /**
+ * PUT/DELETE /guilds/{id}/members/{user}/roles/{role}: MANAGE_ROLES, and (unless the bot owns the
+ * guild) only roles below the bot's highest role and never a managed one, like Discord: 403 50013
+ * otherwise. Adding a role the member has (or removing one they lack) changes nothing and sends no
+ * event; a change dispatches GUILD_MEMBER_UPDATE.
+ */
+function changeMemberRole(ctx: RequestContext, add: boolean) {
+  const { core } = ctx;
+  const guild = botGuild(core, ctx.params.guild ?? '');
+  const member = guild.members.get(ctx.params.user ?? '');
+  if (!member) throw E.unknownMember();
+  const role = guild.roles.get(ctx.params.role ?? '');
+  if (!role || role.id === guild.everyoneRoleId) throw E.unknownRole();
+  if (!has(botGuildPermissions(core, guild), P.ManageRoles)) throw E.missingPermissions();
+  if (guild.ownerId !== core.botUser.id) {
+    const bot = guild.members.get(core.botUser.id);
+    const highest = Math.max(
+      0,
+      ...(bot?.roles ?? []).map((id) => guild.roles.get(id)?.position ?? 0),
+    );
+    if (role.managed || role.position >= highest) throw E.missingPermissions();
+  }
+  const holds = member.roles.includes(role.id);
+  if (add && !holds) setMemberRoles(core, guild.id, member.userId, [...member.roles, role.id]);
+  if (!add && holds) {
+    setMemberRoles(
+      core,
+      guild.id,
+      member.userId,
+      member.roles.filter((id) => id !== role.id),
+    );
+  }
+  return noContent();
+}
+
+/**
  * MANAGE_GUILD or VIEW_AUDIT_LOG; metadata (uses...) only with MANAGE_GUILD. Never the vanity code,
  * never expired invites.
  */
@@ -154,6 +190,18 @@ export const guildRoutes: Route[] = [
   { method: 'GET', pattern: '/guilds/:guild/members/:user', auth: 'bot', handler: getMember },
   { method: 'PUT', pattern: '/guilds/:guild/members/:user', auth: 'bot', handler: addGuildMember },
   { method: 'DELETE', pattern: '/guilds/:guild/members/:user', auth: 'bot', handler: kickMember },
+  {
+    method: 'PUT',
+    pattern: '/guilds/:guild/members/:user/roles/:role',
+    auth: 'bot',
+    handler: (ctx) => changeMemberRole(ctx, true),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/guilds/:guild/members/:user/roles/:role',
+    auth: 'bot',
+    handler: (ctx) => changeMemberRole(ctx, false),
+  },
   { method: 'GET', pattern: '/guilds/:guild/invites', auth: 'bot', handler: getInvites },
   { method: 'GET', pattern: '/guilds/:guild/vanity-url', auth: 'bot', handler: getVanity },
 ];

@@ -461,4 +461,83 @@ export const de = {
   'leaderboard.fake': 'Fake',
   'leaderboard.bonus': 'Bonus',
   'leaderboard.pending': 'Ausstehend',
+  'guild.nav.rewards': 'Belohnungen',
+  'audit.tiers': 'Belohnungsrollen oder persönliche Links geändert',
+  'audit.sync': 'Rollen-Abgleich gestartet',
+  'doctor.reward_roles.ok': 'Belohnungsrollen: der Bot darf sie vergeben.',
+  'doctor.reward_roles.missing': 'Belohnungsrollen: dem Bot fehlt „Rollen verwalten“.',
+  'doctor.reward_roles.gone': 'Eine Rolle aus den Belohnungsstufen gibt es nicht mehr.',
+  'doctor.reward_roles.above':
+    'Die Belohnungsrolle @{role} steht über der höchsten Rolle des Bots oder wird von einer Integration verwaltet.',
+  'doctor.reward_roles.failed':
+    'Belohnungsrollen: Discord hat {failed} Rollenänderungen abgelehnt (zuletzt: {error}).',
+  'doctor.reward_roles.unknown': 'Belohnungsrollen: unbekannt.',
+  'doctor.reward_roles.fix_missing':
+    'Gib der Bot-Rolle in den Servereinstellungen „Rollen verwalten“, dann unter Belohnungen „Rollen abgleichen“.',
+  'doctor.reward_roles.fix_gone': 'Wähle unter Belohnungen eine andere Rolle für diese Stufe.',
+  'doctor.reward_roles.fix_above':
+    'Schiebe die Bot-Rolle in den Servereinstellungen über die Belohnungsrollen, dann unter Belohnungen „Rollen abgleichen“.',
+  'doctor.reward_roles.fix_failed':
+    'Behebe die Ursache (Berechtigung, Rollenreihenfolge) und starte unter Belohnungen „Rollen abgleichen“.',
+  'rewards.title': 'Belohnungen',
+  'rewards.lead':
+    'Belohnungsrollen für fleißige Einladende und persönliche Einladungslinks für deine Mitglieder.',
+  'rewards.section.tiers': 'Belohnungsrollen',
+  'rewards.tiersHint':
+    'Ab dieser Zahl an Einladungen (insgesamt, wie in der Rangliste: regulär + Bonus − Fake) gibt der Bot die Rolle. Leere Zeilen werden ignoriert.',
+  'rewards.tierInvites': 'Ab Einladungen',
+  'rewards.tierRole': 'Rolle',
+  'rewards.tierRemove': 'Stufe entfernen',
+  'rewards.tierAdd': 'Stufe hinzufügen',
+  'rewards.chooseRole': '– Rolle wählen –',
+  'rewards.roleAbove': 'über der Bot-Rolle, nicht vergebbar',
+  'rewards.roleManaged': 'von einer Integration verwaltet, nicht vergebbar',
+  'rewards.roleGone': 'gibt es nicht mehr',
+  'rewards.mode': 'Mehrere Stufen erreicht',
+  'rewards.mode.stack': 'Alle erreichten Rollen behalten (Standard)',
+  'rewards.mode.highest': 'Nur die Rolle der höchsten Stufe',
+  'rewards.remove': 'Rolle wieder entfernen, wenn jemand unter die Stufe fällt',
+  'rewards.removeHint':
+    'Aus (Standard): eine einmal vergebene Rolle bleibt, auch wenn Eingeladene gehen.',
+  'rewards.section.links': 'Persönliche Einladungslinks',
+  'rewards.linksHint':
+    'Mit /invites link bekommt jedes Mitglied einen eigenen Link; Beitritte darüber zählen für das Mitglied.',
+  'rewards.linkChannel': 'Kanal der Links',
+  'rewards.linkChannelNone': '– aus –',
+  'rewards.linkMaxAge': 'Gültig für',
+  'rewards.maxAgeNever': 'unbegrenzt',
+  'rewards.maxAgeHours': '{n} Std.',
+  'rewards.maxAgeDays': '{n} Tage',
+  'rewards.linkMaxUses': 'Höchstens so oft nutzbar',
+  'rewards.linkMaxUsesHint': '0 = unbegrenzt (höchstens 100).',
+  'rewards.sync.title': 'Rollen abgleichen',
+  'rewards.sync.lead':
+    'Vergibt die Belohnungsrollen für alle Einladenden neu nach dem aktuellen Stand, z. B. nachdem du die Stufen geändert oder eine Berechtigung behoben hast.',
+  'rewards.sync.submit': 'Rollen abgleichen',
+  'rewards.sync.already': 'Ein Abgleich läuft bereits.',
+  'rewards.sync.running': 'Abgleich läuft: {done} von {total} Einladenden',
+  'rewards.sync.done': 'Letzter Abgleich: {done} von {total} Einladenden',
+  'rewards.sync.delivery':
+    '{queued} Rollenänderungen: {sent} erledigt, {pending} ausstehend, {failed} abgelehnt',
+  'rewards.failed.title': 'Abgelehnte Rollenänderungen',
+  'rewards.failed.lead':
+    'Discord hat {n} Rollenänderungen abgelehnt. Sie werden nicht wiederholt; behebe die Ursache und gleiche die Rollen ab.',
+  'rewards.error.invites': 'Die Zahl der Einladungen muss zwischen 1 und 1.000.000 liegen.',
+  'rewards.error.role': 'Diese Rolle gibt es nicht, oder der Bot kann sie nicht sehen.',
+  'rewards.error.roleAbove':
+    'Die Rolle „{role}“ steht über der höchsten Rolle des Bots: er kann sie nicht vergeben.',
+  'rewards.error.roleManaged':
+    'Die Rolle „{role}“ wird von einer Integration verwaltet: niemand kann sie vergeben.',
+  'rewards.error.duplicateInvites': 'Zwei Stufen mit derselben Zahl an Einladungen.',
+  'rewards.error.duplicateRole': 'Die Rolle „{role}“ steht in zwei Stufen.',
+  'rewards.error.tooMany': 'Höchstens {max} Stufen.',
+  'rewards.error.rolesUnavailable':
+    'Discord war nicht erreichbar, die Rollen konnten nicht geprüft werden. Bitte gleich noch einmal versuchen.',
+  'rewards.error.mode': 'Wähle, wie mehrere Stufen zusammenwirken.',
+  'rewards.error.channel': 'Diesen Kanal gibt es in diesem Server nicht.',
+  'rewards.error.channelsUnavailable':
+    'Discord war nicht erreichbar, der Kanal konnte nicht geprüft werden. Bitte gleich noch einmal versuchen.',
+  'rewards.error.maxAge': 'Wähle eine der angebotenen Gültigkeiten.',
+  'rewards.error.maxUses': 'Eine ganze Zahl von 0 bis {max}.',
+  'codes.owner': 'Persönlicher Link von',
 } as const;

@@ -443,4 +443,81 @@ export const en: Messages = {
   'leaderboard.fake': 'Fake',
   'leaderboard.bonus': 'Bonus',
   'leaderboard.pending': 'Pending',
+  'guild.nav.rewards': 'Rewards',
+  'audit.tiers': 'Reward roles or personal links changed',
+  'audit.sync': 'Role sync started',
+  'doctor.reward_roles.ok': 'Reward roles: the bot may assign them.',
+  'doctor.reward_roles.missing': 'Reward roles: the bot lacks "Manage Roles".',
+  'doctor.reward_roles.gone': 'A role of the reward tiers no longer exists.',
+  'doctor.reward_roles.above':
+    "The reward role @{role} is above the bot's highest role or managed by an integration.",
+  'doctor.reward_roles.failed':
+    'Reward roles: Discord refused {failed} role changes (last: {error}).',
+  'doctor.reward_roles.unknown': 'Reward roles: unknown.',
+  'doctor.reward_roles.fix_missing':
+    'Give the bot\'s role "Manage Roles" in the server settings, then "Sync roles" under Rewards.',
+  'doctor.reward_roles.fix_gone': 'Choose another role for this tier under Rewards.',
+  'doctor.reward_roles.fix_above':
+    'Move the bot\'s role above the reward roles in the server settings, then "Sync roles" under Rewards.',
+  'doctor.reward_roles.fix_failed':
+    'Fix the cause (permission, role order) and start "Sync roles" under Rewards.',
+  'rewards.title': 'Rewards',
+  'rewards.lead': 'Reward roles for busy inviters and personal invite links for your members.',
+  'rewards.section.tiers': 'Reward roles',
+  'rewards.tiersHint':
+    'From this many invites (the total, as on the leaderboard: regular + bonus − fake) the bot gives the role. Empty rows are ignored.',
+  'rewards.tierInvites': 'From invites',
+  'rewards.tierRole': 'Role',
+  'rewards.tierRemove': 'Remove tier',
+  'rewards.tierAdd': 'Add tier',
+  'rewards.chooseRole': '– choose a role –',
+  'rewards.roleAbove': "above the bot's role, cannot be assigned",
+  'rewards.roleManaged': 'managed by an integration, cannot be assigned',
+  'rewards.roleGone': 'no longer exists',
+  'rewards.mode': 'Several tiers reached',
+  'rewards.mode.stack': 'Keep every reached role (default)',
+  'rewards.mode.highest': "Only the highest tier's role",
+  'rewards.remove': 'Take the role away when someone falls below its tier',
+  'rewards.removeHint': 'Off (default): a role once given stays, even when invited members leave.',
+  'rewards.section.links': 'Personal invite links',
+  'rewards.linksHint':
+    'With /invites link every member gets their own link; joins through it count for that member.',
+  'rewards.linkChannel': 'Channel of the links',
+  'rewards.linkChannelNone': '– off –',
+  'rewards.linkMaxAge': 'Valid for',
+  'rewards.maxAgeNever': 'forever',
+  'rewards.maxAgeHours': '{n} h',
+  'rewards.maxAgeDays': '{n} days',
+  'rewards.linkMaxUses': 'Usable at most',
+  'rewards.linkMaxUsesHint': '0 = unlimited (at most 100).',
+  'rewards.sync.title': 'Sync roles',
+  'rewards.sync.lead':
+    'Applies the reward roles to every inviter again from the current counts, e.g. after you changed the tiers or fixed a permission.',
+  'rewards.sync.submit': 'Sync roles',
+  'rewards.sync.already': 'A sync is already running.',
+  'rewards.sync.running': 'Sync running: {done} of {total} inviters',
+  'rewards.sync.done': 'Last sync: {done} of {total} inviters',
+  'rewards.sync.delivery':
+    '{queued} role changes: {sent} done, {pending} waiting, {failed} refused',
+  'rewards.failed.title': 'Refused role changes',
+  'rewards.failed.lead':
+    'Discord refused {n} role changes. They are not retried; fix the cause and sync the roles.',
+  'rewards.error.invites': 'The number of invites must be between 1 and 1,000,000.',
+  'rewards.error.role': 'This role does not exist, or the bot cannot see it.',
+  'rewards.error.roleAbove':
+    'The role "{role}" is above the bot\'s highest role: the bot cannot assign it.',
+  'rewards.error.roleManaged':
+    'The role "{role}" is managed by an integration: nobody can assign it.',
+  'rewards.error.duplicateInvites': 'Two tiers with the same number of invites.',
+  'rewards.error.duplicateRole': 'The role "{role}" is in two tiers.',
+  'rewards.error.tooMany': 'At most {max} tiers.',
+  'rewards.error.rolesUnavailable':
+    'Discord could not be reached to check the roles. Please try again in a moment.',
+  'rewards.error.mode': 'Choose how several tiers combine.',
+  'rewards.error.channel': 'This channel does not exist in this server.',
+  'rewards.error.channelsUnavailable':
+    'Discord could not be reached to check the channel. Please try again in a moment.',
+  'rewards.error.maxAge': 'Choose one of the offered durations.',
+  'rewards.error.maxUses': 'A whole number from 0 to {max}.',
+  'codes.owner': 'Personal link of',
 };

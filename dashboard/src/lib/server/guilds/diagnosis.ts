@@ -6,7 +6,7 @@
 import type { BotApi } from '../discord/bot-api';
 import { basePermissions, channelPermissions, toBits } from '../discord/permissions';
 import { roleOptionsFrom } from '../settings/roles';
-import { diagnose, type DoctorCheck } from './doctor';
+import { diagnose, type DoctorCheck, type DoctorInput } from './doctor';
 import { log } from '../log';
 
 export type GuildForDiagnosis = {
@@ -15,12 +15,24 @@ export type GuildForDiagnosis = {
   botPermissions: string | null;
 };
 
+/** Reward roles for the doctor: the tier role ids and the role changes Discord refused. */
+export type RewardRolesForDiagnosis = {
+  tierRoleIds: string[];
+  failed: number;
+  lastError: string | null;
+};
+
 export async function diagnoseGuild(
   bot: BotApi,
   guild: GuildForDiagnosis,
   logChannelId: string | null,
   requiredRoleId: string | null = null,
+  reward: RewardRolesForDiagnosis | null = null,
 ): Promise<{ checks: DoctorCheck[]; source: 'discord' | 'stored' | 'none' }> {
+  const rewardInput = (roles: NonNullable<DoctorInput['rewardRoles']>['roles']) =>
+    reward && reward.tierRoleIds.length > 0
+      ? { roles, failed: reward.failed, lastError: reward.lastError }
+      : null;
   try {
     const [roles, member, channels, botId] = await Promise.all([
       bot.roles(guild.id),
@@ -64,8 +76,23 @@ export async function diagnoseGuild(
         belowBot: role?.belowBot ?? null,
       };
     }
+    const options = roleOptionsFrom(guild.id, roles, member.roles);
+    const tierRoles = (reward?.tierRoleIds ?? []).map((id) => {
+      const role = options.find((r) => r.id === id);
+      return {
+        found: role !== undefined,
+        name: role?.name ?? null,
+        assignable: role !== undefined && role.belowBot && !role.managed,
+      };
+    });
     return {
-      checks: diagnose({ guildPermissions: base, source: 'discord', logChannel, requiredRole }),
+      checks: diagnose({
+        guildPermissions: base,
+        source: 'discord',
+        logChannel,
+        requiredRole,
+        rewardRoles: rewardInput(tierRoles),
+      }),
       source: 'discord',
     };
   } catch (error) {
@@ -79,6 +106,7 @@ export async function diagnoseGuild(
           ? { id: logChannelId, found: null, name: null, permissions: null }
           : null,
         requiredRole: requiredRoleId ? { found: null, name: null, belowBot: null } : null,
+        rewardRoles: rewardInput(null),
       }),
       source: stored === null ? 'none' : 'stored',
     };

@@ -22,12 +22,26 @@ export type DoctorInput = {
   } | null;
   /** Fair play's required role, when one is set: whether the bot sees it and it is below the bot's. */
   requiredRole?: { found: boolean | null; name: string | null; belowBot: boolean | null } | null;
+  /**
+   * Reward roles, when tiers are set: each tier role as the bot sees it (null: unknown) and the
+   * role changes Discord refused (recorded by the gateway as final failures).
+   */
+  rewardRoles?: {
+    roles: { found: boolean; name: string | null; assignable: boolean }[] | null;
+    failed: number;
+    lastError: string | null;
+  } | null;
 };
 
 export type DoctorCheckId =
-  'manage_guild' | 'manage_channels' | 'view_audit_log' | 'log_channel' | 'required_role';
+  | 'manage_guild'
+  | 'manage_channels'
+  | 'view_audit_log'
+  | 'log_channel'
+  | 'required_role'
+  | 'reward_roles';
 export type DoctorStatus =
-  'ok' | 'missing' | 'unknown' | 'off' | 'gone' | 'no_view' | 'no_send' | 'above';
+  'ok' | 'missing' | 'unknown' | 'off' | 'gone' | 'no_view' | 'no_send' | 'above' | 'failed';
 export type DoctorCheck = {
   id: DoctorCheckId;
   status: DoctorStatus;
@@ -35,6 +49,9 @@ export type DoctorCheck = {
   required: boolean;
   channelName?: string | null;
   roleName?: string | null;
+  /** reward_roles `failed`: how many role changes Discord refused, and its last answer. */
+  failed?: number;
+  error?: string | null;
 };
 
 function guildCheck(id: DoctorCheckId, bit: bigint, perms: bigint | null, required: boolean) {
@@ -71,6 +88,29 @@ export function diagnose(input: DoctorInput): DoctorCheck[] {
             ? 'above'
             : 'ok';
     checks.push({ id: 'required_role', status: roleStatus, required: true, roleName: role.name });
+  }
+  // Reward roles (only with tiers): Manage Roles, every tier role assignable (below the bot's
+  // highest role, not managed by an integration), and no change Discord refused.
+  const reward = input.rewardRoles;
+  if (reward) {
+    const perms = input.guildPermissions;
+    const gone = reward.roles?.find((r) => !r.found);
+    const above = reward.roles?.find((r) => r.found && !r.assignable);
+    let rewardStatus: DoctorStatus;
+    if (perms !== null && !hasPermission(perms, P.ManageRoles)) rewardStatus = 'missing';
+    else if (gone) rewardStatus = 'gone';
+    else if (above) rewardStatus = 'above';
+    else if (reward.failed > 0) rewardStatus = 'failed';
+    else if (perms === null || reward.roles === null) rewardStatus = 'unknown';
+    else rewardStatus = 'ok';
+    checks.push({
+      id: 'reward_roles',
+      status: rewardStatus,
+      required: true,
+      roleName: above?.name ?? null,
+      failed: reward.failed,
+      error: reward.lastError,
+    });
   }
   return checks;
 }

@@ -151,7 +151,14 @@ export function formValuesFrom(settings: GuildSettings): SettingsFormValues {
 export type ChannelOption = { id: string; name: string; type: number };
 
 /** A role of the guild as the bot sees it; `belowBot`: under the bot's highest role. */
-export type RoleOption = { id: string; name: string; belowBot: boolean };
+export type RoleOption = {
+  id: string;
+  name: string;
+  belowBot: boolean;
+  /** Discord's role colour (0: none) and whether an integration manages it (nobody can assign it). */
+  color?: number;
+  managed?: boolean;
+};
 
 export type ValidationResult =
   { ok: true; patch: SettingsPatch } | { ok: false; errors: FieldErrors };

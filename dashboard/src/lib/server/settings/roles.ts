@@ -4,7 +4,7 @@
  */
 import type { RoleOption } from './form';
 
-type Role = { id: string; name: string; position: number };
+type Role = { id: string; name: string; position: number; color?: number; managed?: boolean };
 
 /** The bot's highest role position (0 when it has only @everyone). */
 export function highestPosition(roles: readonly Role[], memberRoleIds: readonly string[]): number {
@@ -21,5 +21,11 @@ export function roleOptionsFrom(
   return roles
     .filter((r) => r.id !== guildId)
     .sort((a, b) => b.position - a.position || a.id.localeCompare(b.id))
-    .map((r) => ({ id: r.id, name: r.name, belowBot: r.position < top }));
+    .map((r) => ({
+      id: r.id,
+      name: r.name,
+      belowBot: r.position < top,
+      color: r.color ?? 0,
+      managed: r.managed ?? false,
+    }));
 }

@@ -3,6 +3,7 @@ import { listAudit } from '$db/queries/audit';
 import { getGuild } from '$db/queries/guilds';
 import { recentJoinSummary } from '$db/queries/history';
 import { getLeaderboard } from '$db/queries/leaderboard';
+import { failedRoleChanges, getRewardTiers } from '$db/queries/reward-roles';
 import { getGuildSettings } from '$db/queries/settings';
 import { displayName, getUsers } from '$db/queries/users';
 import { getConfig } from '$lib/server/config';
@@ -16,12 +17,14 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals }) => {
   const guildId = managedGuild(locals).id;
   const db = locals.db;
-  const [guild, settings, summary, top, audit] = await Promise.all([
+  const [guild, settings, summary, top, audit, tiers, failedRoles] = await Promise.all([
     getGuild(db, guildId),
     getGuildSettings(db, guildId),
     recentJoinSummary(db, guildId, { days: 7 }),
     getLeaderboard(db, guildId, { limit: 5 }),
     listAudit(db, guildId, { limit: 8 }),
+    getRewardTiers(db, guildId),
+    failedRoleChanges(db, guildId, 1),
   ]);
   const present = guild !== null && guild.removedAt === null;
   const doctor = present
@@ -30,6 +33,11 @@ export const load: PageServerLoad = async ({ locals }) => {
         { id: guildId, ownerId: guild.ownerId, botPermissions: guild.botPermissions },
         settings.logChannelId,
         settings.requiredRoleId,
+        {
+          tierRoleIds: tiers.map((t) => t.roleId),
+          failed: failedRoles.count,
+          lastError: failedRoles.latest[0]?.error ?? null,
+        },
       )
     : null;
   const actors = await getUsers(

@@ -8,6 +8,7 @@ import {
   listExcludedCodes,
 } from '$db/queries/excluded-codes';
 import { listStoredInvites } from '$db/queries/invites';
+import { linkOwners } from '$db/queries/personal-links';
 import { displayName, getUsers } from '$db/queries/users';
 import { userAvatarUrl } from '$lib/avatar';
 import { getConfig } from '$lib/server/config';
@@ -23,10 +24,16 @@ export const load: PageServerLoad = async ({ locals }) => {
     listStoredInvites(db, guildId),
     listExcludedCodes(db, guildId),
   ]);
-  const names = await getUsers(
+  // Personal links (/invites link): the bot is Discord's inviter, the member the owner credited.
+  const owners = await linkOwners(
     db,
-    invites.map((i) => i.inviterId).filter((id): id is string => id !== null),
+    guildId,
+    invites.map((i) => i.code),
   );
+  const names = await getUsers(db, [
+    ...invites.map((i) => i.inviterId).filter((id): id is string => id !== null),
+    ...owners.values(),
+  ]);
   let channelNames = new Map<string, string>();
   try {
     const channels = await getBotApi(getConfig()).channels(guildId);
@@ -48,6 +55,13 @@ export const load: PageServerLoad = async ({ locals }) => {
         : null,
       expiresAt: i.expiresAt?.toISOString() ?? null,
       channel: i.channelId ? (channelNames.get(i.channelId) ?? i.channelId) : null,
+      ownerId: owners.get(i.code) ?? null,
+      owner: owners.has(i.code)
+        ? displayName(names.get(owners.get(i.code)!), owners.get(i.code)!)
+        : null,
+      ownerAvatar: owners.has(i.code)
+        ? userAvatarUrl(owners.get(i.code)!, names.get(owners.get(i.code)!)?.avatar)
+        : null,
       excluded: excludedSet.has(i.code),
     })),
     /** Excluded codes that are not (or no longer) among the current invites. */
