@@ -38,6 +38,21 @@ export type StoredSnapshot = {
 const ms = (d: Date | null) => (d === null ? null : d.getTime());
 const date = (n: number | null) => (n === null ? null : new Date(n));
 
+/** A snapshot's row replaces what is stored for its code (one guild's snapshot or a batch). */
+const SNAPSHOT_UPSERT = {
+  target: [invites.guildId, invites.code],
+  set: {
+    uses: sql`excluded.uses`,
+    maxUses: sql`excluded.max_uses`,
+    expiresAt: sql`excluded.expires_at`,
+    inviterId: sql`excluded.inviter_id`,
+    channelId: sql`excluded.channel_id`,
+    temporary: sql`excluded.temporary`,
+    deletedAt: sql`excluded.deleted_at`,
+    updatedAt: sql`now()`,
+  },
+};
+
 export async function loadSnapshot(db: Db, guildId: string): Promise<StoredSnapshot> {
   const [guild] = await db
     .select({
@@ -104,22 +119,7 @@ export async function saveBaseline(
 ): Promise<void> {
   if (snapshot.invites.length > 0) {
     const rows = snapshot.invites.map((i) => row(guildId, i));
-    await db
-      .insert(invites)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [invites.guildId, invites.code],
-        set: {
-          uses: sql`excluded.uses`,
-          maxUses: sql`excluded.max_uses`,
-          expiresAt: sql`excluded.expires_at`,
-          inviterId: sql`excluded.inviter_id`,
-          channelId: sql`excluded.channel_id`,
-          temporary: sql`excluded.temporary`,
-          deletedAt: sql`excluded.deleted_at`,
-          updatedAt: sql`now()`,
-        },
-      });
+    await db.insert(invites).values(rows).onConflictDoUpdate(SNAPSHOT_UPSERT);
   }
   // Codes the snapshot does not list are gone, unless INVITE_CREATE stored them after it was taken.
   const listed = snapshot.invites.map((i) => i.code);
@@ -170,19 +170,7 @@ export async function saveBaselines(
     await db
       .insert(invites)
       .values(rows.slice(start, start + ROWS_PER_INSERT))
-      .onConflictDoUpdate({
-        target: [invites.guildId, invites.code],
-        set: {
-          uses: sql`excluded.uses`,
-          maxUses: sql`excluded.max_uses`,
-          expiresAt: sql`excluded.expires_at`,
-          inviterId: sql`excluded.inviter_id`,
-          channelId: sql`excluded.channel_id`,
-          temporary: sql`excluded.temporary`,
-          deletedAt: sql`excluded.deleted_at`,
-          updatedAt: sql`now()`,
-        },
-      });
+      .onConflictDoUpdate(SNAPSHOT_UPSERT);
   }
   const each = JSON.stringify(
     latest.map((s) => ({
