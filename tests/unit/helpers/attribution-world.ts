@@ -98,6 +98,8 @@ export class World {
   /** What the gateway has persisted: the last baseline and every join it received. */
   private persisted: { invites: InviteRecord[]; vanity: VanityState | null } | null = null;
   private persistedEpisode: EpisodeState | null = null;
+  /** When each persisted invite row was last written (saveBaseline keeps rows newer than it). */
+  private readonly storedAt = new Map<string, number>();
   /** When the persisted baseline was taken: joins received since belong to the persisted episode. */
   private episodeSince = 0;
   private readonly received = new Map<string, PendingJoin>();
@@ -205,8 +207,10 @@ export class World {
       this.state.inviteCreated(created, this.now);
       // The gateway stores the code with the baseline's invites (storeCreatedInvite): a restart
       // restores it with its inviter.
-      if (this.persisted && !this.persisted.invites.some((i) => i.code === code))
+      if (this.persisted && !this.persisted.invites.some((i) => i.code === code)) {
         this.persisted.invites = [...this.persisted.invites, { ...created, deletedAt: null }];
+        this.storedAt.set(code, this.now);
+      }
     });
   }
 
@@ -446,10 +450,31 @@ export class World {
       this.ledger(revision.next);
     }
     if (output.baseline) {
-      this.persisted = { invites: output.baseline.invites, vanity: output.baseline.vanity };
+      this.persisted = {
+        invites: this.storeBaseline(output.baseline.invites, output.baseline.takenAt),
+        vanity: output.baseline.vanity,
+      };
       this.episodeSince = output.baseline.takenAt;
     }
     if (output.episode !== undefined) this.persistedEpisode = output.episode;
+  }
+
+  /**
+   * The invite rows after a baseline is saved, as saveBaseline leaves them: the listed invites, the
+   * others kept as tombstones (with their inviter), and those INVITE_CREATE stored after the
+   * snapshot was taken still alive.
+   */
+  private storeBaseline(listed: InviteRecord[], takenAt: number): InviteRecord[] {
+    const codes = new Set(listed.map((i) => i.code));
+    const rest = (this.persisted?.invites ?? [])
+      .filter((i) => !codes.has(i.code))
+      .map((i) =>
+        i.deletedAt !== null || (this.storedAt.get(i.code) ?? 0) > takenAt
+          ? i
+          : { ...i, deletedAt: takenAt },
+      );
+    for (const code of codes) this.storedAt.set(code, this.now);
+    return [...listed, ...rest];
   }
 
   private record(decisions: Decision[]): void {
