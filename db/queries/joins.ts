@@ -60,48 +60,62 @@ export type DecisionOptions = {
   fairPlay?: FairPlaySettings;
   /** The deciding process's clock (the reward is released at once when nothing makes it wait). */
   now?: Date;
+  /**
+   * Collects the inviters whose counters the decision changed instead of recounting them now: the
+   * caller recounts each once after many decisions (a burst through one link would recount its
+   * inviter once per join). `counts` then comes back null.
+   */
+  recountLater?: Set<string>;
 };
 
 /**
  * A member joining closes any earlier join of theirs that is still open: we missed the leave
- * (e.g. it happened while the bot was offline). Returns the inviters whose counts changed.
+ * (e.g. it happened while the bot was offline). An open join ends at the member's first join after
+ * it among `joins` (so a member twice in a batch ends up as if joined one after the other). Returns
+ * the inviters whose counts changed.
  */
-async function closeEarlierJoins(db: Db, join: JoinIdentity): Promise<string[]> {
-  const closed = await db
-    .update(memberJoins)
-    .set({ leftAt: join.joinedAt })
-    .where(
-      and(
-        eq(memberJoins.guildId, join.guildId),
-        eq(memberJoins.memberId, join.memberId),
-        isNull(memberJoins.leftAt),
-        lt(memberJoins.joinedAt, join.joinedAt),
-      ),
-    )
-    .returning({ inviterId: memberJoins.inviterId });
-  return [...new Set(closed.map((r) => r.inviterId).filter((id): id is string => id !== null))];
+async function closeEarlierJoins(
+  db: Db,
+  guildId: string,
+  joins: readonly { memberId: string; joinedAt: Date }[],
+): Promise<string[]> {
+  const later = sql.join(
+    joins.map((j) => sql`(${j.memberId}::bigint, ${j.joinedAt.toISOString()}::timestamptz)`),
+    sql`, `,
+  );
+  const closed = await queryRows<{ inviter_id: string | bigint | null }>(
+    db,
+    sql`update ${memberJoins} m set left_at = c.left_at
+      from (
+        select o.id, min(l.joined_at) as left_at
+        from ${memberJoins} o
+        join (values ${later}) as l(member_id, joined_at)
+          on o.member_id = l.member_id and o.joined_at < l.joined_at
+        where o.guild_id = ${guildId} and o.left_at is null
+        group by o.id
+      ) c
+      where m.id = c.id
+      returning m.inviter_id`,
+  );
+  return [...new Set(closed.map((r) => r.inviter_id).filter((id) => id !== null)).values()].map(
+    String,
+  );
 }
+
+export type PendingJoinRecord = JoinIdentity & {
+  memberBot: boolean;
+  receivedAt?: Date;
+  hasAvatar?: boolean | null;
+};
 
 /** Records a join as `pending` on receipt, so it survives a crash before it is decided. */
 export async function recordPendingJoin(
   db: Db,
-  join: JoinIdentity & { memberBot: boolean; receivedAt?: Date; hasAvatar?: boolean | null },
+  join: PendingJoinRecord,
 ): Promise<{ joinId: number; outcome: JoinOutcome }> {
   return db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(memberJoins)
-      .values({ ...join, outcome: 'pending' })
-      .onConflictDoNothing()
-      .returning({ id: memberJoins.id, outcome: memberJoins.outcome });
-    if (inserted[0]) {
-      for (const inviterId of await closeEarlierJoins(tx, join)) {
-        await recomputeInviterStats(tx, join.guildId, inviterId);
-      }
-      // An inviter back in the server gets the reward roles on record again.
-      await requeueHeldRoles(tx, join.guildId, join.memberId);
-      return { joinId: inserted[0].id, outcome: inserted[0].outcome };
-    }
-    const [existing] = await tx
+    await recordPendingJoins(tx, join.guildId, [join]);
+    const [row] = await tx
       .select({ id: memberJoins.id, outcome: memberJoins.outcome })
       .from(memberJoins)
       .where(
@@ -111,7 +125,33 @@ export async function recordPendingJoin(
           eq(memberJoins.joinedAt, join.joinedAt),
         ),
       );
-    return { joinId: existing!.id, outcome: existing!.outcome };
+    return { joinId: row!.id, outcome: row!.outcome };
+  });
+}
+
+/**
+ * Records one guild's joins as `pending`, in one transaction (a join burst is a handful of writes,
+ * not one per join). A join already recorded (a replay) changes nothing. Each new join closes its
+ * member's earlier open joins at its own time, and an inviter back in the server is given the
+ * reward roles on record again.
+ */
+export async function recordPendingJoins(
+  db: Db,
+  guildId: string,
+  joins: readonly PendingJoinRecord[],
+): Promise<void> {
+  if (joins.length === 0) return;
+  await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(memberJoins)
+      .values(joins.map((join) => ({ ...join, guildId, outcome: 'pending' as const })))
+      .onConflictDoNothing()
+      .returning({ memberId: memberJoins.memberId, joinedAt: memberJoins.joinedAt });
+    if (inserted.length === 0) return;
+    for (const inviterId of await closeEarlierJoins(tx, guildId, inserted)) {
+      await recomputeInviterStats(tx, guildId, inviterId);
+    }
+    await requeueHeldRoles(tx, guildId, [...new Set(inserted.map((j) => j.memberId))]);
   });
 }
 
@@ -156,6 +196,8 @@ export async function applyDecision(
       leftAt: memberJoins.leftAt,
       hasAvatar: memberJoins.hasAvatar,
       roleSeenAt: memberJoins.roleSeenAt,
+      // New here rather than a pending row decided (Postgres: a fresh row has no deleting xact).
+      inserted: sql<boolean>`xmax = 0`,
     });
   if (!row) {
     const [existing] = await db
@@ -180,7 +222,8 @@ export async function applyDecision(
     };
   }
 
-  const touched = new Set(await closeEarlierJoins(db, decision));
+  // A pending row closed the member's earlier joins when it was recorded.
+  const touched = new Set(row.inserted ? await closeEarlierJoins(db, guildId, [decision]) : []);
   const { code, inviterId } = decision;
   const { flags, fake } = decision.memberBot
     ? { flags: [], fake: false }
@@ -189,7 +232,9 @@ export async function applyDecision(
           memberId,
           joinedAt,
           hasAvatar: row.hasAvatar,
-          joinedBefore: await joinedEarlier(db, { guildId, memberId, joinedAt }, row.id),
+          joinedBefore:
+            fairPlay.fakeRejoin &&
+            (await joinedEarlier(db, { guildId, memberId, joinedAt }, row.id)),
           inviterId,
         },
         fairPlay,
@@ -226,13 +271,20 @@ export async function applyDecision(
       });
     }
   }
-  await db
-    .update(memberJoins)
-    .set({ fakeFlags: flags, fake, rewardStatus, rewardDueAt: dueAt, xpAwarded })
-    .where(eq(memberJoins.id, row.id));
+  // The row holds the defaults until now: write only what differs (most joins of a raid: nothing).
+  if (flags.length > 0 || fake || rewardStatus !== null || dueAt !== null || xpAwarded !== 0) {
+    await db
+      .update(memberJoins)
+      .set({ fakeFlags: flags, fake, rewardStatus, rewardDueAt: dueAt, xpAwarded })
+      .where(eq(memberJoins.id, row.id));
+  }
   if (inviterId !== null) touched.add(inviterId);
-  for (const id of touched) await recomputeInviterStats(db, guildId, id);
-  const counts = inviterId !== null ? await inviterCounts(db, guildId, inviterId) : null;
+  const later = options.recountLater;
+  for (const id of touched) {
+    if (later) later.add(id);
+    else await recomputeInviterStats(db, guildId, id);
+  }
+  const counts = inviterId !== null && !later ? await inviterCounts(db, guildId, inviterId) : null;
   return {
     joinId: row.id,
     applied: true,

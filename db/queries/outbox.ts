@@ -24,7 +24,13 @@ export function newNonce(): string {
 }
 
 export async function enqueueMessage(db: Db, message: OutboxMessage): Promise<void> {
-  await db.insert(outbox).values({ ...message, nonce: newNonce() });
+  await enqueueMessages(db, [message]);
+}
+
+/** Queues messages in one insert; they are sent in this order (ids follow it). */
+export async function enqueueMessages(db: Db, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await db.insert(outbox).values(messages.map((m) => ({ ...m, nonce: newNonce() })));
 }
 
 export type ClaimedMessage = {
@@ -46,8 +52,16 @@ export type ClaimedMessage = {
  */
 export async function claimDueMessages(
   db: Db,
-  options: { limit: number; leaseSeconds: number; shardCount: number; shardIds: readonly number[] },
+  options: {
+    limit: number;
+    leaseSeconds: number;
+    shardCount: number;
+    shardIds: readonly number[];
+    /** Channels whose log lines are left for a later claim (they were just posted to). */
+    holdLogChannels?: readonly string[];
+  },
 ): Promise<ClaimedMessage[]> {
+  const hold = options.holdLogChannels ?? [];
   const rows = await queryRows<{
     id: string | number;
     guild_id: string | bigint;
@@ -67,6 +81,7 @@ export async function claimDueMessages(
           select id from ${outbox}
           where status = 'pending' and next_attempt_at <= now()
             and ${onShards(outbox.guildId, options.shardCount, options.shardIds)}
+            ${hold.length > 0 ? sql`and not (kind = 'log' and ${inArray(outbox.targetId, [...hold])})` : sql``}
           order by id limit ${options.limit}
           for update skip locked)
         returning id, guild_id, join_id, kind, target_id, body, nonce, group_nonce, attempts, created_at`,

@@ -147,16 +147,21 @@ export async function applyRewardRoles(
 }
 
 /**
- * A member joined (again): Discord forgot the roles they held, the record did not. Queues the
- * tier roles on record once more. Call in the transaction that records the new join (only when it
- * is new, so a replayed GUILD_MEMBER_ADD queues nothing). Returns the rows queued.
+ * Members joined (again): Discord forgot the roles they held, the record did not. Queues the
+ * tier roles on record once more. Call in the transaction that records the new joins (only those
+ * that are new, so a replayed GUILD_MEMBER_ADD queues nothing). Returns the rows queued.
  */
-export async function requeueHeldRoles(db: Db, guildId: string, userId: string): Promise<number> {
+export async function requeueHeldRoles(
+  db: Db,
+  guildId: string,
+  userIds: readonly string[],
+): Promise<number> {
+  if (userIds.length === 0) return 0;
   const held = await db
-    .select({ roleId: rewardRoleGrants.roleId })
+    .select({ userId: rewardRoleGrants.userId, roleId: rewardRoleGrants.roleId })
     .from(rewardRoleGrants)
-    .where(and(eq(rewardRoleGrants.guildId, guildId), eq(rewardRoleGrants.userId, userId)));
-  for (const { roleId } of held) await queueRole(db, guildId, userId, roleId, 'add');
+    .where(and(eq(rewardRoleGrants.guildId, guildId), inArray(rewardRoleGrants.userId, userIds)));
+  for (const { userId, roleId } of held) await queueRole(db, guildId, userId, roleId, 'add');
   return held.length;
 }
 

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client';
 import type { Logger } from '../../db/shared/log';
 import { markInviteDeleted, storeCreatedInvite } from '../../db/queries/invites';
 import { memberRolesChanged } from '../../db/queries/fair-play';
-import { recordPendingJoin } from '../../db/queries/joins';
+import { recordPendingJoins, type PendingJoinRecord } from '../../db/queries/joins';
 import {
   botDecision,
   GuildAttribution,
@@ -76,6 +76,12 @@ export class GuildRunner {
   private bots: Set<string> | null = null;
   /** When each waiting join was received, for the decision-latency metric. */
   private receivedAt: Map<string, number> | null = null;
+  /**
+   * Joins whose `record joins` write is queued but not started: joins arriving meanwhile go into the
+   * same write (a raid is recorded in a few transactions, not one per join), until any other write
+   * is queued after it, so every write stays in the order of its events.
+   */
+  private joinBatch: { joins: PendingJoinRecord[]; recorded: (() => void)[] } | null = null;
 
   constructor(
     readonly guildId: string,
@@ -141,17 +147,17 @@ export class GuildRunner {
     options: { record: boolean; onRecorded?: () => void; hasAvatar?: boolean | null },
   ): void {
     if (options.record) {
-      this.write('record join', async () => {
-        await recordPendingJoin(this.deps.db, {
+      this.recordJoin(
+        {
           guildId: this.guildId,
           memberId: join.memberId,
           joinedAt: new Date(join.joinedAt),
           memberBot: bot,
           receivedAt: new Date(join.receivedAt),
           hasAvatar: options.hasAvatar ?? null,
-        });
-        options.onRecorded?.();
-      });
+        },
+        options.onRecorded,
+      );
     }
     (this.receivedAt ??= new Map()).set(join.key, join.receivedAt);
     if (bot) {
@@ -167,15 +173,13 @@ export class GuildRunner {
   reconcile(missed: { join: PendingJoin; bot: boolean }[]): void {
     const humans: PendingJoin[] = [];
     for (const { join, bot } of missed) {
-      this.write('record missed join', () =>
-        recordPendingJoin(this.deps.db, {
-          guildId: this.guildId,
-          memberId: join.memberId,
-          joinedAt: new Date(join.joinedAt),
-          memberBot: bot,
-          receivedAt: new Date(join.receivedAt),
-        }).then(() => {}),
-      );
+      this.recordJoin({
+        guildId: this.guildId,
+        memberId: join.memberId,
+        joinedAt: new Date(join.joinedAt),
+        memberBot: bot,
+        receivedAt: new Date(join.receivedAt),
+      });
       if (bot) {
         (this.bots ??= new Set()).add(join.key);
         this.persist({ decisions: [botDecision(join)], revisions: [], baseline: null });
@@ -342,7 +346,25 @@ export class GuildRunner {
     });
   }
 
+  /** Stores a join as pending, together with the joins that arrive before its write starts. */
+  private recordJoin(join: PendingJoinRecord, onRecorded?: () => void): void {
+    if (this.joinBatch) {
+      this.joinBatch.joins.push(join);
+      if (onRecorded) this.joinBatch.recorded.push(onRecorded);
+      return;
+    }
+    const batch = { joins: [join], recorded: onRecorded ? [onRecorded] : [] };
+    this.write('record joins', async () => {
+      if (this.joinBatch === batch) this.joinBatch = null;
+      await recordPendingJoins(this.deps.db, this.guildId, batch.joins);
+      for (const recorded of batch.recorded) recorded();
+    });
+    this.joinBatch = batch;
+  }
+
   private write(label: string, task: () => Promise<void>): void {
+    // A write queued after the open join batch must run after those joins too: close the batch.
+    this.joinBatch = null;
     void this.writes
       .push(() =>
         retryUntilDone(label, task, {

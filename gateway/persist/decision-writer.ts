@@ -10,7 +10,18 @@ import { excludedAmong } from '../../db/queries/excluded-codes';
 import { getGuild } from '../../db/queries/guilds';
 import { saveAttributionState, saveBaseline } from '../../db/queries/invites';
 import { applyDecision, type AppliedDecision } from '../../db/queries/joins';
-import { enqueueMessage, logRowOfJoin, setOutboxBody } from '../../db/queries/outbox';
+import {
+  inviterCounts,
+  recomputeInviterStats,
+  type InviterCounts,
+} from '../../db/queries/leaderboard';
+import {
+  enqueueMessage,
+  enqueueMessages,
+  logRowOfJoin,
+  setOutboxBody,
+  type OutboxMessage,
+} from '../../db/queries/outbox';
 import { linkOwners } from '../../db/queries/personal-links';
 import { applyRevision } from '../../db/queries/revisions';
 import { getGuildSettings, type GuildSettings } from '../../db/queries/settings';
@@ -77,11 +88,38 @@ export async function writeGuildOutput(
         guildName: guild?.name ?? guildId,
         excluded: await excludedAmong(tx, guildId, codes),
       };
+      // Each inviter is recounted once, after all the decisions: a burst through one link stored
+      // together shows, in every line, the inviter's count after the whole burst.
+      const recount = new Set<string>();
+      const stored: { decision: Decision; applied: AppliedDecision }[] = [];
       for (const decision of output.decisions.map(credit)) {
-        const result = await writeDecision(tx, ctx, decision, botMembers.has(decision.key));
-        written.decisions.push(result);
-        written.messages += result.messages;
+        const bot = botMembers.has(decision.key);
+        stored.push({ decision, applied: await storeDecision(tx, ctx, decision, bot, recount) });
       }
+      for (const inviterId of recount) await recomputeInviterStats(tx, guildId, inviterId);
+      const counts = new Map<string, InviterCounts>();
+      const messages: OutboxMessage[] = [];
+      for (const { decision, applied } of stored) {
+        const { inviterId } = decision;
+        if (applied.applied && inviterId !== null && !counts.has(inviterId))
+          counts.set(inviterId, await inviterCounts(tx, guildId, inviterId));
+        const queued = applied.applied
+          ? messagesOf(ctx, decision, {
+              ...applied,
+              counts: inviterId === null ? null : counts.get(inviterId)!,
+            })
+          : [];
+        messages.push(...queued);
+        written.decisions.push({
+          memberId: decision.memberId,
+          outcome: decision.outcome,
+          applied: applied.applied,
+          messages: queued.length,
+        });
+      }
+      // One insert for the lines and DMs of every decision, before the revisions look lines up.
+      await enqueueMessages(tx, messages);
+      written.messages += messages.length;
       for (const revision of output.revisions) {
         const edited = await writeRevision(tx, ctx, { ...revision, next: credit(revision.next) });
         if (edited === null) continue;
@@ -119,14 +157,16 @@ function renderInput(
   };
 }
 
-async function writeDecision(
+/** Stores a decision and its XP; the inviters whose counters changed go to `recount`. */
+function storeDecision(
   tx: Db,
   ctx: Context,
   decision: Decision,
   bot: boolean,
-): Promise<WrittenDecision> {
+  recount: Set<string>,
+): Promise<AppliedDecision> {
   const excluded = decision.code !== null && ctx.excluded.has(decision.code);
-  const applied = await applyDecision(
+  return applyDecision(
     tx,
     {
       guildId: ctx.guildId,
@@ -139,40 +179,40 @@ async function writeDecision(
       inviterId: decision.inviterId,
       candidates: candidatesOf(decision),
     },
-    { xpPerInvite: ctx.settings.xpPerInvite, excluded, fairPlay: ctx.settings },
+    {
+      xpPerInvite: ctx.settings.xpPerInvite,
+      excluded,
+      fairPlay: ctx.settings,
+      recountLater: recount,
+    },
   );
-  let messages = 0;
-  if (applied.applied) {
-    const render = renderInput(ctx, decision, applied);
-    const log = renderLogMessage(render);
-    if (log && ctx.settings.logChannelId) {
-      await enqueueMessage(tx, {
-        guildId: ctx.guildId,
-        joinId: applied.joinId,
-        kind: 'log',
-        targetId: ctx.settings.logChannelId,
-        body: log,
-      });
-      messages += 1;
-    }
-    const dm = renderInviterDm(render);
-    if (dm && decision.inviterId) {
-      await enqueueMessage(tx, {
-        guildId: ctx.guildId,
-        joinId: applied.joinId,
-        kind: 'dm',
-        targetId: decision.inviterId,
-        body: dm,
-      });
-      messages += 1;
-    }
+}
+
+/** The log line and the inviter's DM of a decision just stored. */
+function messagesOf(ctx: Context, decision: Decision, applied: AppliedDecision): OutboxMessage[] {
+  const messages: OutboxMessage[] = [];
+  const render = renderInput(ctx, decision, applied);
+  const log = renderLogMessage(render);
+  if (log && ctx.settings.logChannelId) {
+    messages.push({
+      guildId: ctx.guildId,
+      joinId: applied.joinId,
+      kind: 'log',
+      targetId: ctx.settings.logChannelId,
+      body: log,
+    });
   }
-  return {
-    memberId: decision.memberId,
-    outcome: decision.outcome,
-    applied: applied.applied,
-    messages,
-  };
+  const dm = renderInviterDm(render);
+  if (dm && decision.inviterId) {
+    messages.push({
+      guildId: ctx.guildId,
+      joinId: applied.joinId,
+      kind: 'dm',
+      targetId: decision.inviterId,
+      body: dm,
+    });
+  }
+  return messages;
 }
 
 /**
