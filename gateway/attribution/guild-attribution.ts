@@ -16,7 +16,13 @@
 import { decision, type VanishedVerdict } from './decide';
 import { diffSnapshots, type CreatedInvite, type SnapshotDiff } from './diff';
 import { InviteTable } from './invite-table';
-import { solve, type EpisodeFetch, type EpisodeJoin, type SolveWindows } from './solve';
+import {
+  BURST_SPAN_MS,
+  solve,
+  type EpisodeFetch,
+  type EpisodeJoin,
+  type SolveWindows,
+} from './solve';
 import { DEFAULT_TIMING_CONFIG, TimingModel } from './timing';
 import type {
   Candidate,
@@ -65,6 +71,12 @@ export type AttributionConfig = {
    * ambiguous among the codes counted around it instead of waiting for the burst to end.
    */
   burstDecideMs: number;
+  /**
+   * During a burst the episode is solved at most once per this long: each solve reads every join
+   * and fetch of the episode, and a raid's joins, one solve each, would take more CPU than the
+   * raid has time (its joins are decided seconds later anyway).
+   */
+  burstSolveIntervalMs: number;
 };
 
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
@@ -85,6 +97,7 @@ export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
   clockMarginMs: 50,
   claimMs: 1000,
   burstDecideMs: 4000,
+  burstSolveIntervalMs: 250,
 };
 
 export type Action =
@@ -195,6 +208,8 @@ export class GuildAttribution {
   private canAudit = false;
   /** After the audit log was refused, it is tried again only after this time (permissions change). */
   private auditRetryAt = 0;
+  /** When the episode was last solved (see `burstSolveIntervalMs`). */
+  private solvedAt = 0;
   private out: Output = { decisions: [], revisions: [], baseline: null };
 
   constructor(
@@ -421,6 +436,9 @@ export class GuildAttribution {
       if (this.primeWanted && now >= this.nextFetchAt) return { kind: 'fetch' };
       return this.primeWanted ? { kind: 'wait', until: this.nextFetchAt } : { kind: 'idle' };
     }
+    const again = this.solvedAt + this.config.burstSolveIntervalMs;
+    if (now < again && this.inBurst(episode, now)) return { kind: 'wait', until: again };
+    this.solvedAt = now;
     const result = this.evaluate(episode, now);
     if (this.episode === null) return this.nextAction(now);
     if (result.audit) return { kind: 'audit', codes: result.audit };
@@ -440,6 +458,19 @@ export class GuildAttribution {
     if (result.burstAt !== null) until = Math.min(until, result.burstAt);
     if (result.undecided.length === 0) until = Math.min(until, this.rebaseAt(episode));
     return Number.isFinite(until) ? { kind: 'wait', until } : { kind: 'idle' };
+  }
+
+  /** `burstJoinThreshold` joins received within the last half second (the newest are last). */
+  private inBurst(episode: Episode, now: number): boolean {
+    const { joins } = episode;
+    const wanted = this.config.burstJoinThreshold;
+    if (joins.length < wanted) return false;
+    let recent = 0;
+    for (let i = joins.length - 1; i >= 0 && recent < wanted; i--) {
+      if (joins[i]!.receivedAt < now - BURST_SPAN_MS) break;
+      recent += 1;
+    }
+    return recent >= wanted;
   }
 
   /** During a burst, fetches are spaced: at most one per `burstFetchIntervalMs`. */

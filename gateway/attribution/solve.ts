@@ -143,7 +143,7 @@ type Cut = { fetch: EpisodeFetch | null; counted: Set<string>; units: Map<string
 type Bracket = { deadline: number; decision: Decision };
 
 /** Joins received within this of a join (either side) that make it part of a burst. */
-const BURST_SPAN_MS = 500;
+export const BURST_SPAN_MS = 500;
 
 /**
  * During a burst, fetches rarely cut (joins straddle every one of them), and waiting for the burst to

@@ -377,6 +377,25 @@ describe('attribution state machine', () => {
         expect(decisionOf(w, member)?.reason, member).not.toBe('burst_unsettled');
     });
 
+    it('solves a raid a few times a second, not once per join, and still decides it in time', () => {
+      const w = primed();
+      // Count the solves (each reads the whole episode) through the private method that runs them.
+      const state = w.state as unknown as { evaluate: (...args: unknown[]) => unknown };
+      const evaluate = state.evaluate.bind(state);
+      let solves = 0;
+      state.evaluate = (...args) => {
+        solves += 1;
+        return evaluate(...args);
+      };
+      const joinedAt = burst(w, 10, 7_000);
+      expect(joinedAt.size).toBe(700);
+      // At most one per burstSolveIntervalMs (250 ms) while the burst lasts, plus fetch answers.
+      expect(solves).toBeLessThan(70);
+      const early = [...joinedAt].filter(([, at]) => at < w.now - 5_000);
+      for (const [member] of early) expect(w.decisions.has(member), member).toBe(true);
+      expect(w.wrongDecisions()).toEqual([]);
+    });
+
     it('waits for the cut without the burst rule (the test above can fail)', () => {
       const w = primed({ burstDecideMs: 1e12 });
       const joinedAt = burst(w, 10, 7_000);
