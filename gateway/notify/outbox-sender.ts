@@ -6,7 +6,10 @@
  * - During a join burst the log channel's rate limit (5 messages per 5 s) would let lines pile up
  *   for minutes: all lines waiting for one channel become one message, showing up to 20 of them and
  *   summarising the rest ("… und 180 weitere Beitritte"). The grouping is stored before sending, so
- *   a retry resends exactly the same message.
+ *   a retry resends exactly the same message. After two messages in quick succession a channel
+ *   gets one log message per 1.1 s, and never more than 5 in 5.5 s: sent as fast as lines come,
+ *   five messages would use up the limit and the sixth wait out the rest of its five seconds in
+ *   the REST queue, with every line decided meanwhile behind it.
  * - A revision rewrites a line that was already posted: an `edit` row PATCHes that message with
  *   the line's new text (the whole combined message when it was part of a burst), once the line
  *   itself was sent.
@@ -60,6 +63,11 @@ const MAX_LINES_PER_MESSAGE = 20;
 const KEEP_SENT_DAYS = 30;
 /** Rows claimed per run; also the most joins one summary message can stand for. */
 const CLAIM_LIMIT = 500;
+/** Log messages per channel: Discord allows 5 per 5 s; we keep to 5 per 5.5 s (latency varies). */
+const LOG_WINDOW = { count: 5, ms: 5500 };
+/** Two messages go at once; after them one per this long (the window's sustained pace). */
+const LOG_FREE = 2;
+const LOG_SPACING_MS = LOG_WINDOW.ms / LOG_WINDOW.count;
 
 type Send = {
   rows: ClaimedMessage[];
@@ -97,6 +105,11 @@ export class OutboxSender {
   private pruneTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly dmChannels = new Map<string, string>();
+  /** When log messages were posted to each channel within the last LOG_WINDOW (oldest first). */
+  private readonly recentLogs = new Map<string, number[]>();
+  private spacingTimer: NodeJS.Timeout | null = null;
+  /** Messages still to send after the last run (what a held channel may be waiting with). */
+  private backlog = 0;
 
   constructor(private readonly options: OutboxSenderOptions) {}
 
@@ -138,12 +151,18 @@ export class OutboxSender {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.spacingTimer) clearTimeout(this.spacingTimer);
     await this.running;
   }
 
-  /** Resolves when nothing is being sent. */
+  /** Resolves when nothing is being sent, nor held back for a channel's pace. */
   async drained(): Promise<void> {
-    while (this.running) await this.running;
+    for (;;) {
+      if (this.running) await this.running;
+      else if (this.spacingTimer && this.backlog > 0)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      else return;
+    }
   }
 
   private async loop(): Promise<void> {
@@ -155,17 +174,27 @@ export class OutboxSender {
           leaseSeconds: this.options.leaseSeconds,
           shardCount: this.options.shardCount,
           shardIds: this.options.shardIds,
+          holdLogChannels: this.heldLogChannels(),
         });
         if (claimed.length > 0) {
           const roles = claimed.filter((r) => r.kind === 'role');
           const messages = claimed.filter((r) => r.kind !== 'role');
+          const sends = await this.plan(messages);
+          const now = Date.now();
+          for (const send of sends) {
+            if (send.kind !== 'log') continue;
+            const times = this.recentLogs.get(send.targetId) ?? [];
+            times.push(now);
+            this.recentLogs.set(send.targetId, times);
+          }
           await Promise.all([
-            ...(await this.plan(messages)).map((send) => this.send(send)),
+            ...sends.map((send) => this.send(send)),
             ...roleGroups(roles).map((rows) => this.sendRole(rows)),
           ]);
           this.again = true;
         }
         const backlog = await outboxBacklog(this.options.db, this.options);
+        this.backlog = backlog.count;
         this.options.metrics.outboxBacklog.set(backlog.count);
         this.options.metrics.outboxBacklogAge.set(backlog.oldestAgeSeconds);
       } catch (error) {
@@ -173,6 +202,39 @@ export class OutboxSender {
         return;
       }
     } while (this.again && !this.stopped);
+  }
+
+  /**
+   * The log channels that may not get a message yet (see LOG_WINDOW); their lines are claimed once
+   * they may (a timer wakes the sender then).
+   */
+  private heldLogChannels(): string[] {
+    const now = Date.now();
+    const held: string[] = [];
+    let next = Infinity;
+    for (const [channel, all] of this.recentLogs) {
+      const times = all.filter((at) => at > now - LOG_WINDOW.ms);
+      if (times.length === 0) {
+        this.recentLogs.delete(channel);
+        continue;
+      }
+      this.recentLogs.set(channel, times);
+      const freeAt = Math.max(
+        times.length >= LOG_FREE ? times.at(-1)! + LOG_SPACING_MS : 0,
+        times.length >= LOG_WINDOW.count ? times.at(-LOG_WINDOW.count)! + LOG_WINDOW.ms : 0,
+      );
+      if (freeAt <= now) continue;
+      held.push(channel);
+      next = Math.min(next, freeAt);
+    }
+    if (next !== Infinity && !this.spacingTimer && !this.stopped) {
+      this.spacingTimer = setTimeout(() => {
+        this.spacingTimer = null;
+        this.wake();
+      }, next - now);
+      this.spacingTimer.unref?.();
+    }
+    return held;
   }
 
   /** Groups claimed rows into messages: DMs alone, log lines per channel (keeping earlier groups). */
