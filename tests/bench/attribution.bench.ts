@@ -215,6 +215,8 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
     let wrongAtFirst = 0;
     const outcomes: Record<string, number> = {};
     const latencies: number[] = [];
+    const decidedLag: number[] = [];
+    const receivedLag: number[] = [];
     for (const row of rows) {
       const t = truth.get(`${row.guildId}:${row.memberId}`);
       if (!t) continue;
@@ -223,6 +225,8 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
       outcomes[row.outcome] = (outcomes[row.outcome] ?? 0) + 1;
       const at = sentAt.get(row.id);
       if (at) latencies.push(at.getTime() - row.joinedAt.getTime());
+      if (row.decidedAt) decidedLag.push(row.decidedAt.getTime() - row.joinedAt.getTime());
+      if (row.receivedAt) receivedLag.push(row.receivedAt.getTime() - row.joinedAt.getTime());
     }
     const pct = (n: number | undefined) => round((100 * (n ?? 0)) / plan.length, 2);
     const windows = Object.fromEntries(
@@ -246,6 +250,9 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
       fetches_per_join: round(invitesFetched(sim, requestsBefore) / plan.length, 3),
       p50_ms: round(percentile(latencies, 50), 0),
       p99_ms: round(percentile(latencies, 99), 0),
+      decided_p50_ms: round(percentile(decidedLag, 50), 0),
+      decided_p99_ms: round(percentile(decidedLag, 99), 0),
+      received_p99_ms: round(percentile(receivedLag, 99), 0),
       rate_limited: sim.rateLimited - limitedBefore,
       ...windows,
     };
@@ -408,6 +415,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     fetches_per_join: per('fetches_per_join'),
     p50_ms: per('p50_ms'),
     p99_ms: per('p99_ms'),
+    decided_p99_ms: per('decided_p99_ms'),
     rate_limited: sum('rate_limited'),
     heap_bytes_per_invite: heap.heap_bytes_per_invite,
     heap_bytes_per_guild: heap.heap_bytes_per_guild,
