@@ -75,7 +75,14 @@ const sameDecision = (a: RevisedDecision, b: RevisedDecision) =>
 export async function applyRevision(
   db: Db,
   revision: RevisionInput,
-  options: { xpPerInvite: number; excluded: boolean; fairPlay?: FairPlaySettings; now?: Date },
+  options: {
+    xpPerInvite: number;
+    excluded: boolean;
+    fairPlay?: FairPlaySettings;
+    now?: Date;
+    /** As applyDecision's: inviters to recount are collected for the caller; `counts` is null. */
+    recountLater?: Set<string>;
+  },
 ): Promise<AppliedRevision> {
   const { guildId, memberId, joinedAt, next } = revision;
   const [join] = await db
@@ -192,10 +199,12 @@ export async function applyRevision(
     cause: revision.cause,
     xpChange,
   });
+  const later = options.recountLater;
   for (const inviter of new Set([previous.inviterId, next.inviterId])) {
-    if (inviter) await recomputeInviterStats(db, guildId, inviter);
+    if (inviter && later) later.add(inviter);
+    else if (inviter) await recomputeInviterStats(db, guildId, inviter);
   }
-  const counts = next.inviterId ? await inviterCounts(db, guildId, next.inviterId) : null;
+  const counts = next.inviterId && !later ? await inviterCounts(db, guildId, next.inviterId) : null;
   return {
     joinId: join.id,
     applied: true,

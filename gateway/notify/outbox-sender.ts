@@ -240,17 +240,23 @@ export class OutboxSender {
   /** Groups claimed rows into messages: DMs alone, log lines per channel (keeping earlier groups). */
   private async plan(rows: ClaimedMessage[]): Promise<Send[]> {
     const sends: Send[] = [];
+    // Edits of one message become one PATCH: each renders the message as it reads now (a burst's
+    // revisions would otherwise PATCH its combined message once per line, at the channel's pace).
+    const edits = new Map<string, Send>();
     const regrouped = new Map<string, ClaimedMessage[]>();
     const fresh = new Map<string, ClaimedMessage[]>();
     for (const row of rows) {
       if (row.kind === 'edit') {
         const edit = await this.edit(row);
-        if (edit) sends.push(edit);
+        const same = edit && edits.get(edit.messageId!);
+        if (same) same.rows.push(row);
+        else if (edit) edits.set(edit.messageId!, edit);
       } else if (row.kind === 'dm') sends.push(this.single(row));
       else if (row.groupNonce)
         regrouped.set(row.groupNonce, [...(regrouped.get(row.groupNonce) ?? []), row]);
       else fresh.set(row.targetId, [...(fresh.get(row.targetId) ?? []), row]);
     }
+    sends.push(...edits.values());
     for (const [nonce, group] of regrouped) sends.push(this.combined(group, nonce));
     for (const group of fresh.values()) {
       if (group.length === 1) {

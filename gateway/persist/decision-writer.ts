@@ -23,7 +23,7 @@ import {
   type OutboxMessage,
 } from '../../db/queries/outbox';
 import { linkOwners } from '../../db/queries/personal-links';
-import { applyRevision } from '../../db/queries/revisions';
+import { applyRevision, type AppliedRevision } from '../../db/queries/revisions';
 import { getGuildSettings, type GuildSettings } from '../../db/queries/settings';
 import {
   renderCorrectedLogMessage,
@@ -120,11 +120,26 @@ export async function writeGuildOutput(
       // One insert for the lines and DMs of every decision, before the revisions look lines up.
       await enqueueMessages(tx, messages);
       written.messages += messages.length;
+      // Revisions likewise: stored, then each inviter recounted once, then the lines corrected.
+      const revised: { revision: Revision; next: Decision; applied: AppliedRevision }[] = [];
+      recount.clear();
       for (const revision of output.revisions) {
-        const edited = await writeRevision(tx, ctx, { ...revision, next: credit(revision.next) });
-        if (edited === null) continue;
+        const next = credit(revision.next);
+        const applied = await storeRevision(tx, ctx, { ...revision, next }, recount);
+        if (applied.applied) revised.push({ revision, next, applied });
+      }
+      for (const inviterId of recount) await recomputeInviterStats(tx, guildId, inviterId);
+      counts.clear();
+      for (const { revision, next, applied } of revised) {
+        const { inviterId } = next;
+        if (inviterId !== null && !counts.has(inviterId))
+          counts.set(inviterId, await inviterCounts(tx, guildId, inviterId));
+        const withCounts = {
+          ...applied,
+          counts: inviterId === null ? null : counts.get(inviterId)!,
+        };
+        written.messages += await correctLine(tx, ctx, { ...revision, next }, withCounts);
         written.revised.push(revision);
-        written.messages += edited;
       }
     }
     if (output.baseline) await saveBaseline(tx, guildId, output.baseline);
@@ -216,15 +231,17 @@ function messagesOf(ctx: Context, decision: Decision, applied: AppliedDecision):
 }
 
 /**
- * A revision: the join takes the new decision (XP follows), and its log line says what it says now,
- * marked as corrected. A line not sent yet goes out corrected; a sent one is edited (an `edit` row
- * the outbox turns into a PATCH of that message). DMs already sent are not recalled. Returns the
- * messages queued, or null when nothing changed (a replay, or an admin's resolution stands).
+ * A revision: the join takes the new decision (XP follows); the inviters whose counters changed go
+ * to `recount`. Not applied when nothing changed (a replay, or an admin's resolution stands).
  */
-async function writeRevision(tx: Db, ctx: Context, revision: Revision): Promise<number | null> {
+function storeRevision(
+  tx: Db,
+  ctx: Context,
+  revision: Revision,
+  recount: Set<string>,
+): Promise<AppliedRevision> {
   const { next } = revision;
-  const excluded = next.code !== null && ctx.excluded.has(next.code);
-  const applied = await applyRevision(
+  return applyRevision(
     tx,
     {
       guildId: ctx.guildId,
@@ -239,12 +256,29 @@ async function writeRevision(tx: Db, ctx: Context, revision: Revision): Promise<
       },
       cause: revision.cause,
     },
-    { xpPerInvite: ctx.settings.xpPerInvite, excluded, fairPlay: ctx.settings },
+    {
+      xpPerInvite: ctx.settings.xpPerInvite,
+      excluded: next.code !== null && ctx.excluded.has(next.code),
+      fairPlay: ctx.settings,
+      recountLater: recount,
+    },
   );
-  if (!applied.applied) return null;
+}
+
+/**
+ * The revised join's log line says what it says now, marked as corrected. A line not sent yet goes
+ * out corrected; a sent one is edited (an `edit` row the outbox turns into a PATCH of that
+ * message). DMs already sent are not recalled. Returns the messages queued.
+ */
+async function correctLine(
+  tx: Db,
+  ctx: Context,
+  revision: Revision,
+  applied: AppliedRevision,
+): Promise<number> {
   const posted = await logRowOfJoin(tx, applied.joinId);
   if (!posted || posted.status === 'failed') return 0;
-  const line = renderCorrectedLogMessage(renderInput(ctx, next, applied), revision.cause);
+  const line = renderCorrectedLogMessage(renderInput(ctx, revision.next, applied), revision.cause);
   if (!line) return 0;
   await setOutboxBody(tx, posted.id, line);
   if (posted.status === 'pending' && posted.attempts === 0) return 0;

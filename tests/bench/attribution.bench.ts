@@ -10,11 +10,12 @@
  *   steady_2     5 guilds × 2 joins/s   (evenly spaced ±20 %), 60 s
  *   poisson_1   10 guilds × 1 join/s    (random arrivals: the realistic worst case), 60 s
  *   raid_200     1 guild  × 200 joins/s (10,000 joins), 50 s
+ *   raid_1code   1 guild  × 200 joins/s through one link (4,000 joins), 20 s
  *   jitter      10 guilds × 1 join/s    (Poisson) with Discord's timing at its worst: GUILD_MEMBER_ADD
  *               delays lognormal (median 60 ms, p99 1.5 s), 20 % of uses counted up to 300 ms after
  *               their event, 10 % Discovery joins; it reports wrong decisions at first and at the
  *               end, revisions, and the windows the engine adapted to
- * Every join picks one of the guild's 50 codes at random.
+ * Every join picks one of the guild's 50 codes at random (raid_1code: always the first).
  * Env: BENCH_SCALE (duration factor, default 1), BENCH_REST_LATENCY_MS (default 80),
  * BENCH_SCENARIOS (comma list), BENCH_DATABASE_URL (default: TEST_DATABASE_URL or local Postgres).
  */
@@ -49,6 +50,8 @@ type Scenario = {
   timing?: JoinTimingOptions;
   /** Share of joins through Server Discovery (no counter moves). */
   discoveryShare?: number;
+  /** Every join uses the guild's first code (a raid through one link); default: any of the 50. */
+  oneCode?: boolean;
 };
 /** `code` -1: a Discovery join. */
 type PlannedJoin = { at: number; guild: number; code: number };
@@ -61,6 +64,7 @@ const ALL: Scenario[] = [
   { name: 'steady_2', guilds: 5, rate: 2, seconds: 60, arrival: 'steady' },
   { name: 'poisson_1', guilds: 10, rate: 1, seconds: 60, arrival: 'poisson' },
   { name: 'raid_200', guilds: 1, rate: 200, seconds: 50, arrival: 'steady' },
+  { name: 'raid_1code', guilds: 1, rate: 200, seconds: 20, arrival: 'steady', oneCode: true },
   {
     name: 'jitter',
     guilds: 10,
@@ -91,7 +95,12 @@ function planJoins(s: Scenario): PlannedJoin[] {
   for (let guild = 0; guild < s.guilds; guild++) {
     let t = random() * interval;
     while (t < duration) {
-      const code = random() < (s.discoveryShare ?? 0) ? -1 : Math.floor(random() * CODES_PER_GUILD);
+      const code =
+        random() < (s.discoveryShare ?? 0)
+          ? -1
+          : s.oneCode
+            ? 0
+            : Math.floor(random() * CODES_PER_GUILD);
       joins.push({ at: t, guild, code });
       t +=
         s.arrival === 'steady'

@@ -103,4 +103,42 @@ describe.each(dbKinds)('storing decisions together on %s', (kind) => {
     await rebuildInviterStats(db, together);
     expect(await inviterCounts(db, together, ALICE)).toEqual(a.counts);
   });
+
+  it('recounts a burst of revisions once: ambiguous joins that turn out exact earn and count', async () => {
+    const { db } = handle;
+    const guildId = '100000000000008003';
+    await guildWithJoins(db, guildId, 12);
+    const first = Array.from({ length: 12 }, (_, i): Decision => ({
+      ...exact(i),
+      outcome: 'ambiguous',
+      reason: 'burst_unsettled',
+      code: null,
+      inviterId: null,
+      candidates: [{ code: 'raid', inviterId: ALICE }],
+    }));
+    const none = { revisions: [], baseline: null };
+    await writeGuildOutput(db, guildId, { decisions: first, ...none }, new Set());
+    expect((await stored(db, guildId)).counts.total).toBe(0);
+    const revisions = first.map((previous, i) => ({
+      previous,
+      next: exact(i),
+      cause: 'later_fetch' as const,
+      at: T0 + 60_000,
+    }));
+    const written = await writeGuildOutput(
+      db,
+      guildId,
+      { decisions: [], revisions, baseline: null },
+      new Set(),
+    );
+    expect(written.revised).toHaveLength(12);
+    const after = await stored(db, guildId);
+    expect(after.counts.total).toBe(12);
+    expect(after.xp).toBe(12 * 50);
+    // The unsent lines now say what they say now, with the count after all twelve.
+    expect(after.lines).toHaveLength(12);
+    for (const line of after.lines) expect(line).toMatch(/Einladungs-Count: 12 _\(korrigiert/);
+    await rebuildInviterStats(db, guildId);
+    expect(await inviterCounts(db, guildId, ALICE)).toEqual(after.counts);
+  });
 });
