@@ -180,6 +180,14 @@ const stillTrue = (previous: Decision, next: Decision) =>
   next.candidates.length > 0 &&
   next.candidates.every((c) => previous.candidates!.some((p) => p.code === c.code));
 
+const NO_CREATED: ReadonlyMap<string, CreatedInvite> = new Map();
+/** Nothing to hand out (shared; callers only read outputs). */
+const NO_OUTPUT: Output = Object.freeze({
+  decisions: Object.freeze([]) as unknown as Decision[],
+  revisions: Object.freeze([]) as unknown as Revision[],
+  baseline: null,
+});
+
 export class GuildAttribution {
   readonly guildId: string;
   private readonly config: AttributionConfig;
@@ -196,8 +204,11 @@ export class GuildAttribution {
   private currentTakenAt = 0;
   /** While joins missed during a lost session are being looked for, the baseline must not move. */
   private holdBaseline = false;
-  /** Invites learned from INVITE_CREATE that the baseline does not list. */
-  private created = new Map<string, CreatedInvite>();
+  /**
+   * Invites learned from INVITE_CREATE that the baseline does not list. Created when the first one
+   * comes, as `out`: thousands of idle guilds would each hold an empty Map and output otherwise.
+   */
+  private created: Map<string, CreatedInvite> | null = null;
   private episode: Episode | null = null;
   private inFlight: { kind: 'fetch' | 'audit'; startedAt: number } | null = null;
   private fetchFailures = 0;
@@ -210,7 +221,7 @@ export class GuildAttribution {
   private auditRetryAt = 0;
   /** When the episode was last solved (see `burstSolveIntervalMs`). */
   private solvedAt = 0;
-  private out: Output = { decisions: [], revisions: [], baseline: null };
+  private pending: Output | null = null;
 
   constructor(
     guildId: string,
@@ -248,7 +259,7 @@ export class GuildAttribution {
     this.primeWanted = false;
     if (!episode) return;
     const { state } = episode;
-    this.created = new Map(state.created);
+    this.created = state.created.length > 0 ? new Map(state.created) : null;
     this.episode = {
       joins: [],
       keys: new Set(),
@@ -328,8 +339,8 @@ export class GuildAttribution {
     const known = this.current.get(invite.code);
     // A replayed INVITE_CREATE must not reset a counter we already saw move.
     this.current.set({ ...invite, uses: Math.max(invite.uses, known?.uses ?? 0), deletedAt: null });
-    if (!this.baseline.has(invite.code) && !this.created.has(invite.code)) {
-      this.created.set(invite.code, {
+    if (!this.baseline.has(invite.code) && !this.created?.has(invite.code)) {
+      (this.created ??= new Map()).set(invite.code, {
         inviterId: invite.inviterId,
         uses: invite.uses,
         maxUses: invite.maxUses,
@@ -436,7 +447,7 @@ export class GuildAttribution {
       if (this.primeWanted && now >= this.nextFetchAt) return { kind: 'fetch' };
       return this.primeWanted ? { kind: 'wait', until: this.nextFetchAt } : { kind: 'idle' };
     }
-    const again = this.solvedAt + this.config.burstSolveIntervalMs;
+    const again = this.solvedAt + this.solveInterval(episode);
     if (now < again && this.inBurst(episode, now)) return { kind: 'wait', until: again };
     this.solvedAt = now;
     const result = this.evaluate(episode, now);
@@ -458,6 +469,16 @@ export class GuildAttribution {
     if (result.burstAt !== null) until = Math.min(until, result.burstAt);
     if (result.undecided.length === 0) until = Math.min(until, this.rebaseAt(episode));
     return Number.isFinite(until) ? { kind: 'wait', until } : { kind: 'idle' };
+  }
+
+  /**
+   * How long a burst waits between solves: `burstSolveIntervalMs`, longer as the episode grows (a
+   * solve reads every join for every fetch; a long raid's episode holds thousands of each), at most
+   * 2 s: a 200 joins/s raid's 50th second (10,000 joins, 50 fetches) is solved every 1.25 s.
+   */
+  private solveInterval(episode: Episode): number {
+    const pairs = episode.joins.length * episode.fetches.length;
+    return Math.min(2000, this.config.burstSolveIntervalMs * Math.max(1, pairs / 100_000));
   }
 
   /** `burstJoinThreshold` joins received within the last half second (the newest are last). */
@@ -601,7 +622,7 @@ export class GuildAttribution {
     const known =
       this.current.get(code) ??
       this.baseline.get(code) ??
-      this.created.get(code) ??
+      this.created?.get(code) ??
       episode.fetches.findLast((f) => f.table?.has(code))?.table?.get(code);
     if (known) return known.inviterId;
     // Gone from every view (expired, or across a restart): a decision handed out named its inviter.
@@ -654,8 +675,9 @@ export class GuildAttribution {
       else this.out.revisions.push({ previous, next, cause, at: now });
       episode.emitted.set(key, next);
     }
-    if (this.out.decisions.length > 0 || this.out.revisions.length > 0) {
-      this.out.episode = this.episodeState(episode);
+    const out = this.pending;
+    if (out && (out.decisions.length > 0 || out.revisions.length > 0)) {
+      out.episode = this.episodeState(episode);
     }
     episode.cause = 'later_fetch';
   }
@@ -683,9 +705,14 @@ export class GuildAttribution {
   }
 
   takeOutput(): Output {
-    const out = this.out;
-    this.out = { decisions: [], revisions: [], baseline: null };
+    const out = this.pending ?? NO_OUTPUT;
+    this.pending = null;
     return out;
+  }
+
+  /** What the next takeOutput hands out (created when something is to be handed out). */
+  private get out(): Output {
+    return (this.pending ??= { decisions: [], revisions: [], baseline: null });
   }
 
   /** A fetch was requested (it may still wait in the REST client's queue). */
@@ -756,7 +783,7 @@ export class GuildAttribution {
       fetched,
       now,
       this.config.expirySkewMs,
-      { invites: this.created, fetchSentAt: sentAt },
+      { invites: this.created ?? NO_CREATED, fetchSentAt: sentAt },
       counted,
     );
   }
@@ -769,6 +796,8 @@ export class GuildAttribution {
     const episode = this.episode!;
     if (this.holdBaseline) return;
     const horizon = this.horizon(episode);
+    // Only a cut older than the horizon can become the baseline: none without such a fetch.
+    if (!episode.fetches.some((f) => f.table && f.answeredAt + horizon <= now)) return;
     const cut = this.solve(episode, now)
       .cuts.filter(({ fetch }) => (fetch as Fetch).table && fetch.answeredAt + horizon <= now)
       .filter(({ counted }) => [...counted].every((key) => episode.emitted.has(key)))
@@ -812,7 +841,7 @@ export class GuildAttribution {
       })),
       verdicts: [...episode.verdicts],
       windows: episode.windows,
-      created: [...this.created],
+      created: [...(this.created ?? [])],
       claims: [...episode.claims],
     };
   }
@@ -874,8 +903,9 @@ export class GuildAttribution {
     if (clearEpisode) this.current = table;
     this.baselineVanity = vanity;
     if (clearEpisode) this.currentVanity = vanity;
-    for (const code of [...this.created.keys()]) if (table.has(code)) this.created.delete(code);
-    if (clearEpisode) this.created.clear();
+    for (const code of [...(this.created?.keys() ?? [])])
+      if (table.has(code)) this.created!.delete(code);
+    if (clearEpisode || this.created?.size === 0) this.created = null;
     this.baselineValid = true;
     this.primeWanted = false;
     this.out.baseline = { invites: [...table], vanity, takenAt };

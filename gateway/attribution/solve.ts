@@ -266,26 +266,34 @@ export function solve(input: SolveInput): SolveResult {
   let prev: Cut = { fetch: null, counted: new Set(), units: new Map() };
   let deficit: EpisodeJoin[] = [];
 
+  // The intervals as arrays: the loop below reads them for every fetch (a raid: thousands of joins).
+  const los = Float64Array.from(joins, (j) => intervals.get(j.key)!.lo);
+  const his = Float64Array.from(joins, (j) => intervals.get(j.key)!.hi);
   for (const fetch of [...fetches].sort((a, b) => a.sentAt - b.sentAt)) {
     // Joins a usable cut already placed are counted by every later fetch that began after it ended.
-    const placed = (key: string) =>
-      prev.counted.has(key) && prev.fetch !== null && fetch.sentAt >= prev.fetch.answeredAt;
-    const counted: EpisodeJoin[] = [];
-    const maybe: EpisodeJoin[] = [];
-    for (const join of joins) {
-      const { lo, hi } = intervals.get(join.key)!;
-      if (placed(join.key) || hi <= fetch.sentAt) counted.push(join);
-      else if (lo <= fetch.answeredAt) maybe.push(join);
+    const canPlace = prev.fetch !== null && fetch.sentAt >= prev.fetch.answeredAt;
+    const isCounted = (i: number) =>
+      his[i]! <= fetch.sentAt || (canPlace && prev.counted.has(joins[i]!.key));
+    // Counted first, without building lists: most fetches of a burst cannot cut.
+    let nCounted = 0;
+    let nMaybe = 0;
+    for (let i = 0; i < joins.length; i++) {
+      if (isCounted(i)) nCounted += 1;
+      else if (los[i]! <= fetch.answeredAt) nMaybe += 1;
     }
     // Counters never go back: a code the baseline did not list and that vanished since an earlier
     // cut (expired, or created and lost across a restart) keeps the uses that cut saw.
     const units = certainUnits(fetch.diff, verdicts);
     for (const [code, n] of prev.units) if ((units.get(code) ?? 0) < n) units.set(code, n);
     const total = sumUnits(units);
-    let inCut: EpisodeJoin[];
-    if (fetch.forced || maybe.length === 0) inCut = [...counted, ...maybe];
-    else if (total === counted.length + maybe.length) inCut = [...counted, ...maybe];
-    else continue; // joins straddle this fetch: it cannot cut
+    if (!fetch.forced && nMaybe > 0 && total !== nCounted + nMaybe) continue; // straddled: no cut
+    const counted: EpisodeJoin[] = [];
+    const maybe: EpisodeJoin[] = [];
+    for (let i = 0; i < joins.length; i++) {
+      if (isCounted(i)) counted.push(joins[i]!);
+      else if (los[i]! <= fetch.answeredAt) maybe.push(joins[i]!);
+    }
+    const inCut = [...counted, ...maybe];
     const keys = new Set(inCut.map((j) => j.key));
     // A forced fetch closes whatever it covers, naming no one: it must not be skipped.
     if (!fetch.forced && ![...prev.counted].every((k) => keys.has(k))) continue;
