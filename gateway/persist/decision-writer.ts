@@ -96,17 +96,13 @@ export async function writeGuildOutput(
         const bot = botMembers.has(decision.key);
         stored.push({ decision, applied: await storeDecision(tx, ctx, decision, bot, recount) });
       }
-      for (const inviterId of recount) await recomputeInviterStats(tx, guildId, inviterId);
-      const counts = new Map<string, InviterCounts>();
+      const decisionCounts = await recounted(tx, guildId, recount);
       const messages: OutboxMessage[] = [];
       for (const { decision, applied } of stored) {
-        const { inviterId } = decision;
-        if (applied.applied && inviterId !== null && !counts.has(inviterId))
-          counts.set(inviterId, await inviterCounts(tx, guildId, inviterId));
         const queued = applied.applied
           ? messagesOf(ctx, decision, {
               ...applied,
-              counts: inviterId === null ? null : counts.get(inviterId)!,
+              counts: await decisionCounts(decision.inviterId),
             })
           : [];
         messages.push(...queued);
@@ -122,22 +118,15 @@ export async function writeGuildOutput(
       written.messages += messages.length;
       // Revisions likewise: stored, then each inviter recounted once, then the lines corrected.
       const revised: { revision: Revision; next: Decision; applied: AppliedRevision }[] = [];
-      recount.clear();
+      const recountRevised = new Set<string>();
       for (const revision of output.revisions) {
         const next = credit(revision.next);
-        const applied = await storeRevision(tx, ctx, { ...revision, next }, recount);
+        const applied = await storeRevision(tx, ctx, { ...revision, next }, recountRevised);
         if (applied.applied) revised.push({ revision, next, applied });
       }
-      for (const inviterId of recount) await recomputeInviterStats(tx, guildId, inviterId);
-      counts.clear();
+      const revisionCounts = await recounted(tx, guildId, recountRevised);
       for (const { revision, next, applied } of revised) {
-        const { inviterId } = next;
-        if (inviterId !== null && !counts.has(inviterId))
-          counts.set(inviterId, await inviterCounts(tx, guildId, inviterId));
-        const withCounts = {
-          ...applied,
-          counts: inviterId === null ? null : counts.get(inviterId)!,
-        };
+        const withCounts = { ...applied, counts: await revisionCounts(next.inviterId) };
         written.messages += await correctLine(tx, ctx, { ...revision, next }, withCounts);
         written.revised.push(revision);
       }
@@ -148,6 +137,27 @@ export async function writeGuildOutput(
     }
     return written;
   });
+}
+
+/**
+ * Recounts each collected inviter once; returns a reader of the counters after that, which reads
+ * each inviter once.
+ */
+async function recounted(
+  tx: Db,
+  guildId: string,
+  recount: ReadonlySet<string>,
+): Promise<(inviterId: string | null) => Promise<InviterCounts | null>> {
+  for (const inviterId of recount) await recomputeInviterStats(tx, guildId, inviterId);
+  const read = new Map<string, InviterCounts>();
+  return async (inviterId) => {
+    if (inviterId === null) return null;
+    const known = read.get(inviterId);
+    if (known) return known;
+    const counts = await inviterCounts(tx, guildId, inviterId);
+    read.set(inviterId, counts);
+    return counts;
+  };
 }
 
 function renderInput(
