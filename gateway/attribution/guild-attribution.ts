@@ -465,7 +465,12 @@ export class GuildAttribution {
       until = Math.min(until, fetchAt);
     }
     const oldest = this.oldestUndecided(episode, result.undecided);
-    if (oldest !== null) until = Math.min(until, oldest + this.config.maxBatchAgeMs);
+    if (oldest !== null) {
+      // Past the first deadline the newest fetch was closed by force (evaluate): what time brings
+      // next is the abandonment. Waiting for a deadline already passed would wake again at once.
+      const forceAt = oldest + this.config.maxBatchAgeMs;
+      until = Math.min(until, forceAt > now ? forceAt : oldest + 2 * this.config.maxBatchAgeMs);
+    }
     if (result.burstAt !== null) until = Math.min(until, result.burstAt);
     if (result.undecided.length === 0) until = Math.min(until, this.rebaseAt(episode));
     return Number.isFinite(until) ? { kind: 'wait', until } : { kind: 'idle' };

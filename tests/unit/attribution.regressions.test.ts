@@ -203,4 +203,33 @@ describe('attribution regressions', () => {
       ],
     });
   });
+
+  // Found by a 20,000-run property test: joins no cut settled for two minutes, the newest fetch
+  // already closed by force, and the engine asked to wait until that passed deadline, i.e. now:
+  // the test World looped for ever, the gateway would have re-armed a 0 ms timer for two minutes.
+  it('a forced close does not make the engine wake again at once (it waits for the abandonment)', () => {
+    settled({
+      initial: [{ inviterId: '1001', maxUses: 0, maxAgeMs: null }],
+      vanity: false,
+      latencyMs: 51,
+      canAudit: true,
+      seed: 973871959,
+      timing: {
+        clockOffsetMs: 0,
+        lateShare: 0.05,
+        lateMaxMs: 602,
+        afterEventShare: 0,
+        lagMaxMs: 6,
+      },
+      steps: [
+        { gapMs: 1902, action: { kind: 'bot' } },
+        { gapMs: 715, action: { kind: 'code', pick: 44219849 } },
+        { gapMs: 16, action: { kind: 'discovery' } },
+        { gapMs: 32, action: { kind: 'code', pick: 12300922 } },
+        { gapMs: 41, action: { kind: 'code', pick: 1637637596 } },
+        { gapMs: 1, action: { kind: 'code', pick: 1865090137 } },
+        { gapMs: 93, action: { kind: 'discovery' } },
+      ],
+    });
+  });
 });
