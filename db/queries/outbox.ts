@@ -200,13 +200,30 @@ export async function logRowOfJoin(db: Db, joinId: number) {
   return row ?? null;
 }
 
-/** A revision rewrote the line: a pending row sends the new text, a sent one is edited to it. */
-export async function setOutboxBody(
+/** The latest log row of each join, by join id (the revisions of a burst correct their lines). */
+export async function logRowsOfJoins(db: Db, joinIds: readonly number[]) {
+  const rows = new Map<number, typeof outbox.$inferSelect>();
+  if (joinIds.length === 0) return rows;
+  const found = await db
+    .selectDistinctOn([outbox.joinId])
+    .from(outbox)
+    .where(and(inArray(outbox.joinId, [...new Set(joinIds)]), eq(outbox.kind, 'log')))
+    .orderBy(outbox.joinId, desc(outbox.id));
+  for (const row of found) rows.set(row.joinId!, row);
+  return rows;
+}
+
+/** Revisions rewrote lines: a pending row sends the new text, a sent one is edited to it. */
+export async function setOutboxBodies(
   db: Db,
-  id: number,
-  body: Record<string, unknown>,
+  bodies: ReadonlyMap<number, Record<string, unknown>>,
 ): Promise<void> {
-  await db.update(outbox).set({ body }).where(eq(outbox.id, id));
+  if (bodies.size === 0) return;
+  const each = JSON.stringify([...bodies].map(([id, body]) => ({ id, body })));
+  await db.execute(sql`
+    update ${outbox} as o set body = v.body
+    from jsonb_to_recordset(${each}::jsonb) as v(id bigint, body jsonb)
+    where o.id = v.id`);
 }
 
 /** The rows combined into one message during a burst, in the order they were combined. */

@@ -5,7 +5,7 @@
  * XP follows through the same once-only ledger (taken back, or awarded when the revision pins the
  * join), and the inviters' counters are recomputed.
  */
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   inviteRewards,
@@ -20,8 +20,7 @@ import {
 } from '../schema';
 import { rewardDueAt, rewardReleasable, rewardWaits } from '../shared/fair-play';
 import { inviterCounts, recomputeInviterStats, type InviterCounts } from './leaderboard';
-import { joinedEarlier } from './joins';
-import { awardInviteXp } from './rewards';
+import { awardInvitesXp, type InviteReward } from './rewards';
 import { DEFAULT_FAIR_PLAY, type FairPlaySettings } from './settings';
 
 export type RevisionInput = {
@@ -72,149 +71,364 @@ const sameDecision = (a: RevisedDecision, b: RevisedDecision) =>
   a.inviterId === b.inviterId &&
   JSON.stringify(a.candidates ?? null) === JSON.stringify(b.candidates ?? null);
 
+type RevisionOptions = {
+  xpPerInvite: number;
+  fairPlay?: FairPlaySettings;
+  now?: Date;
+};
+
+/** One revision and whether its new code is excluded (no XP). */
+export type GuildRevision = Omit<RevisionInput, 'guildId'> & { excluded: boolean };
+
+/** One revision, its inviters recounted at once (`counts`: the new inviter's counters after it). */
 export async function applyRevision(
   db: Db,
   revision: RevisionInput,
-  options: {
-    xpPerInvite: number;
-    excluded: boolean;
-    fairPlay?: FairPlaySettings;
-    now?: Date;
-    /** As applyDecision's: inviters to recount are collected for the caller; `counts` is null. */
-    recountLater?: Set<string>;
-  },
+  options: RevisionOptions & { excluded: boolean },
 ): Promise<AppliedRevision> {
-  const { guildId, memberId, joinedAt, next } = revision;
-  const [join] = await db
+  const recount = new Set<string>();
+  const [applied] = await applyRevisions(
+    db,
+    revision.guildId,
+    [{ ...revision, excluded: options.excluded }],
+    { ...options, recountLater: recount },
+  );
+  for (const inviter of recount) await recomputeInviterStats(db, revision.guildId, inviter);
+  const { inviterId } = revision.next;
+  const counts =
+    applied!.applied && inviterId ? await inviterCounts(db, revision.guildId, inviterId) : null;
+  return { ...applied!, counts };
+}
+
+/** Revisions per statement: a burst of corrections is a handful of statements, not ten per join. */
+const REVISIONS_PER_ROUND = 500;
+
+/**
+ * A guild's revisions in order, in the caller's transaction, as if applied one at a time (the
+ * property test compares both). Members are independent of each other here, so each round applies
+ * at most one revision per member with a few set-wise statements; a member's second revision in the
+ * same batch goes to the next round and sees the first. The inviters whose counters changed are
+ * collected in `recountLater` for the caller to recount once; `counts` comes back null.
+ */
+export async function applyRevisions(
+  db: Db,
+  guildId: string,
+  revisions: readonly GuildRevision[],
+  options: RevisionOptions & { recountLater: Set<string> },
+): Promise<AppliedRevision[]> {
+  const results: AppliedRevision[] = [];
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  for (const [i, revision] of revisions.entries()) {
+    const round = seen.get(revision.memberId) ?? 0;
+    seen.set(revision.memberId, round + 1);
+    (rounds[round] ??= []).push(i);
+  }
+  const logged: (typeof joinRevisions.$inferInsert | undefined)[] = [];
+  for (const round of rounds) {
+    for (let at = 0; at < round.length; at += REVISIONS_PER_ROUND) {
+      const indexes = round.slice(at, at + REVISIONS_PER_ROUND);
+      const applied = await applyRound(
+        db,
+        guildId,
+        indexes.map((i) => revisions[i]!),
+        options,
+      );
+      for (const [k, i] of indexes.entries()) {
+        results[i] = applied[k]!.result;
+        logged[i] = applied[k]!.logged;
+      }
+    }
+  }
+  // The revision log in the order the revisions came (one insert for the whole batch).
+  const rows = logged.filter((row): row is typeof joinRevisions.$inferInsert => row !== undefined);
+  if (rows.length > 0) await db.insert(joinRevisions).values(rows);
+  return results;
+}
+
+/** Revisions of distinct members. */
+async function applyRound(
+  db: Db,
+  guildId: string,
+  revisions: readonly GuildRevision[],
+  options: RevisionOptions & { recountLater: Set<string> },
+): Promise<{ result: AppliedRevision; logged?: typeof joinRevisions.$inferInsert }[]> {
+  const joins = await lockJoins(db, guildId, revisions);
+  const fairPlay = options.fairPlay ?? DEFAULT_FAIR_PLAY;
+  const now = options.now ?? new Date();
+  const changes = revisions.map((revision) => {
+    const join = joins.get(joinKey(revision));
+    if (!join) throw new Error(`revision of a join that is not recorded: ${revision.memberId}`);
+    const previous = view(join);
+    // An admin's resolution stands; a replayed revision changes nothing.
+    const stands =
+      join.resolvedBy !== null ||
+      join.outcome === 'pending' ||
+      sameDecision(previous, revision.next);
+    return { revision, join, previous, stands, ...rewardOf(revision, join, fairPlay, now) };
+  });
+  const changed = changes.filter((c) => !c.stands);
+
+  // XP: the reward held by each join stays only if the join still earns it through the same code
+  // and inviter; otherwise it is taken back, and a join that now earns is awarded (once-only ledger).
+  const mayEarn = changed.filter(
+    (c) =>
+      c.rewardStatus === 'released' &&
+      c.revision.next.outcome === 'exact' &&
+      c.revision.next.code !== null &&
+      c.revision.next.inviterId !== null &&
+      c.revision.next.inviterId !== c.revision.memberId &&
+      !c.revision.excluded &&
+      options.xpPerInvite > 0,
+  );
+  const earlier = await joinedEarlierWith(db, guildId, mayEarn);
+  const earns = new Set(mayEarn.filter((c) => !earlier.has(c.join.id)));
+  const held = await heldRewards(
+    db,
+    changed.map((c) => c.join.id),
+  );
+  const xp = new Map<(typeof changed)[number], { change: number; awarded: number }>();
+  const revoke: (typeof inviteRewards.$inferSelect)[] = [];
+  const award: { change: (typeof changed)[number]; reward: InviteReward }[] = [];
+  for (const c of changed) {
+    const reward = held.get(c.join.id);
+    const { next } = c.revision;
+    const keeps =
+      reward && earns.has(c) && reward.code === next.code && reward.inviterId === next.inviterId;
+    const entry = { change: 0, awarded: keeps ? reward.xp : 0 };
+    xp.set(c, entry);
+    if (reward && !keeps) {
+      revoke.push(reward);
+      entry.change -= reward.xp;
+    }
+    if (earns.has(c) && !keeps) {
+      award.push({
+        change: c,
+        reward: {
+          guildId,
+          code: next.code!,
+          memberId: c.revision.memberId,
+          inviterId: next.inviterId!,
+          joinId: c.join.id,
+          xp: options.xpPerInvite,
+        },
+      });
+    }
+  }
+  await revokeRewards(db, guildId, revoke);
+  const awarded = await awardInvitesXp(
+    db,
+    award.map((a) => a.reward),
+  );
+  for (const [i, a] of award.entries()) {
+    if (!awarded[i]) continue;
+    const entry = xp.get(a.change)!;
+    entry.awarded = options.xpPerInvite;
+    entry.change += options.xpPerInvite;
+  }
+
+  await updateJoins(
+    db,
+    changed.map((c) => ({ c, xp: xp.get(c)! })),
+  );
+  for (const c of changed) {
+    for (const inviter of [c.previous.inviterId, c.revision.next.inviterId]) {
+      if (inviter) options.recountLater.add(inviter);
+    }
+  }
+  return changes.map((c) => {
+    const entry = xp.get(c);
+    const result: AppliedRevision = {
+      joinId: c.join.id,
+      applied: !c.stands,
+      previous: c.stands ? null : c.previous,
+      xpChange: entry?.change ?? 0,
+      xpAwarded: entry?.awarded ?? c.join.xpAwarded,
+      counts: null,
+      fakeFlags: c.join.fakeFlags,
+      fake: c.join.fake,
+    };
+    const logged = c.stands
+      ? undefined
+      : {
+          guildId,
+          joinId: c.join.id,
+          previous: c.previous,
+          next: view(c.revision.next),
+          cause: c.revision.cause,
+          xpChange: entry!.change,
+        };
+    return { result, logged };
+  });
+}
+
+type JoinRow = typeof memberJoins.$inferSelect;
+
+const joinKey = (j: { memberId: string; joinedAt: Date }) =>
+  `${j.memberId}@${j.joinedAt.getTime()}`;
+
+/** The revised joins' rows, locked for the transaction, by member and join time. */
+async function lockJoins(
+  db: Db,
+  guildId: string,
+  revisions: readonly GuildRevision[],
+): Promise<Map<string, JoinRow>> {
+  const rows = await db
     .select()
     .from(memberJoins)
     .where(
       and(
         eq(memberJoins.guildId, guildId),
-        eq(memberJoins.memberId, memberId),
-        eq(memberJoins.joinedAt, joinedAt),
+        inArray(
+          memberJoins.memberId,
+          revisions.map((r) => r.memberId),
+        ),
+        inArray(
+          memberJoins.joinedAt,
+          revisions.map((r) => r.joinedAt),
+        ),
       ),
     )
     .for('update');
-  if (!join) throw new Error(`revision of a join that is not recorded: ${memberId}`);
-  const none = {
-    applied: false,
-    previous: null,
-    xpChange: 0,
-    xpAwarded: 0,
-    counts: null,
-    fakeFlags: join.fakeFlags,
-    fake: join.fake,
-  };
-  const previous = view(join);
-  // An admin's resolution stands; a replayed revision changes nothing.
-  if (join.resolvedBy !== null || join.outcome === 'pending' || sameDecision(previous, next)) {
-    return { ...none, joinId: join.id, xpAwarded: join.xpAwarded };
-  }
-  // Fair play: the fake flags describe the member and stay; the reward follows the new decision.
-  // A reward still waiting (or forfeited) keeps its state: the release pays the inviter named then.
-  const fairPlay = options.fairPlay ?? DEFAULT_FAIR_PLAY;
+  return new Map(rows.map((row) => [joinKey(row), row]));
+}
+
+/**
+ * Fair play: the fake flags describe the member and stay; the reward follows the new decision. A
+ * reward still waiting (or forfeited) keeps its state: the release pays the inviter named then.
+ */
+function rewardOf(
+  revision: GuildRevision,
+  join: JoinRow,
+  fairPlay: FairPlaySettings,
+  now: Date,
+): { rewardStatus: RewardStatus | null; dueAt: Date | null } {
+  const { next } = revision;
   const qualifies =
     next.outcome === 'exact' &&
     next.inviterId !== null &&
-    next.inviterId !== memberId &&
+    next.inviterId !== revision.memberId &&
     !join.fake;
-  let rewardStatus: RewardStatus | null = qualifies ? join.rewardStatus : null;
-  let dueAt = qualifies ? join.rewardDueAt : null;
-  if (qualifies && rewardStatus === null) {
-    const waits = rewardWaits(fairPlay);
-    dueAt = waits ? rewardDueAt(joinedAt, fairPlay) : null;
-    if (waits && join.leftAt !== null) rewardStatus = 'forfeited';
-    else if (
-      waits &&
-      !rewardReleasable({ ...join, rewardDueAt: dueAt }, fairPlay, options.now ?? new Date())
-    ) {
-      rewardStatus = 'pending';
-    } else rewardStatus = 'released';
+  if (!qualifies) return { rewardStatus: null, dueAt: null };
+  if (join.rewardStatus !== null)
+    return { rewardStatus: join.rewardStatus, dueAt: join.rewardDueAt };
+  const waits = rewardWaits(fairPlay);
+  const dueAt = waits ? rewardDueAt(revision.joinedAt, fairPlay) : null;
+  if (waits && join.leftAt !== null) return { rewardStatus: 'forfeited', dueAt };
+  if (waits && !rewardReleasable({ ...join, rewardDueAt: dueAt }, fairPlay, now)) {
+    return { rewardStatus: 'pending', dueAt };
   }
-  await db
-    .update(memberJoins)
-    .set({
-      ...next,
-      excluded: options.excluded,
-      rewardStatus,
-      rewardDueAt: dueAt,
-      revisedAt: sql`now()`,
-    })
-    .where(eq(memberJoins.id, join.id));
+  return { rewardStatus: 'released', dueAt };
+}
 
-  let xpChange = 0;
-  const earns =
-    rewardStatus === 'released' &&
-    next.outcome === 'exact' &&
-    next.code !== null &&
-    next.inviterId !== null &&
-    next.inviterId !== memberId &&
-    !options.excluded &&
-    options.xpPerInvite > 0 &&
-    !(await joinedEarlier(db, { guildId, memberId, joinedAt, code: next.code }, join.id));
-  const [held] = await db
+/** The joins (by id) whose member joined earlier through the code they would now earn XP for. */
+async function joinedEarlierWith(
+  db: Db,
+  guildId: string,
+  candidates: readonly { join: JoinRow; revision: GuildRevision }[],
+): Promise<Set<number>> {
+  if (candidates.length === 0) return new Set();
+  const rows = await db
+    .select({
+      memberId: memberJoins.memberId,
+      code: memberJoins.code,
+      joinedAt: memberJoins.joinedAt,
+      id: memberJoins.id,
+    })
+    .from(memberJoins)
+    .where(
+      and(
+        eq(memberJoins.guildId, guildId),
+        inArray(
+          memberJoins.memberId,
+          candidates.map((c) => c.revision.memberId),
+        ),
+      ),
+    );
+  const earlier = new Set<number>();
+  for (const { join, revision } of candidates) {
+    const found = rows.some(
+      (r) =>
+        r.memberId === revision.memberId &&
+        r.code === revision.next.code &&
+        r.id !== join.id &&
+        r.joinedAt.getTime() < revision.joinedAt.getTime(),
+    );
+    if (found) earlier.add(join.id);
+  }
+  return earlier;
+}
+
+/** The reward each join holds (not taken back), by join id. */
+async function heldRewards(db: Db, joinIds: readonly number[]) {
+  if (joinIds.length === 0) return new Map<number, typeof inviteRewards.$inferSelect>();
+  const rows = await db
     .select()
     .from(inviteRewards)
-    .where(and(eq(inviteRewards.joinId, join.id), isNull(inviteRewards.revokedAt)));
-  const keeps = held && earns && held.code === next.code && held.inviterId === next.inviterId;
-  if (held && !keeps) {
-    await db
-      .update(inviteRewards)
-      .set({ revokedAt: sql`now()` })
-      .where(
-        and(
-          eq(inviteRewards.guildId, guildId),
-          eq(inviteRewards.code, held.code),
-          eq(inviteRewards.memberId, memberId),
-        ),
-      );
-    await db
-      .update(memberXp)
-      .set({ xp: sql`${memberXp.xp} - ${held.xp}`, updatedAt: sql`now()` })
-      .where(and(eq(memberXp.guildId, guildId), eq(memberXp.userId, held.inviterId)));
-    xpChange -= held.xp;
-  }
-  let xpAwarded = keeps ? held.xp : 0;
-  if (earns && !keeps) {
-    const awarded = await awardInviteXp(db, {
-      guildId,
-      code: next.code!,
-      memberId,
-      inviterId: next.inviterId!,
-      joinId: join.id,
-      xp: options.xpPerInvite,
-    });
-    if (awarded) {
-      xpAwarded = options.xpPerInvite;
-      xpChange += options.xpPerInvite;
-    }
-  }
-  await db.update(memberJoins).set({ xpAwarded }).where(eq(memberJoins.id, join.id));
-  await db.insert(joinRevisions).values({
-    guildId,
-    joinId: join.id,
-    previous,
-    next: view(next),
-    cause: revision.cause,
-    xpChange,
-  });
-  const later = options.recountLater;
-  for (const inviter of new Set([previous.inviterId, next.inviterId])) {
-    if (inviter && later) later.add(inviter);
-    else if (inviter) await recomputeInviterStats(db, guildId, inviter);
-  }
-  const counts = next.inviterId && !later ? await inviterCounts(db, guildId, next.inviterId) : null;
-  return {
-    joinId: join.id,
-    applied: true,
-    previous,
-    xpChange,
-    xpAwarded,
-    counts,
-    fakeFlags: join.fakeFlags,
-    fake: join.fake,
-  };
+    .where(and(inArray(inviteRewards.joinId, [...joinIds]), isNull(inviteRewards.revokedAt)));
+  const held = new Map<number, typeof inviteRewards.$inferSelect>();
+  for (const row of rows) if (!held.has(row.joinId!)) held.set(row.joinId!, row);
+  return held;
+}
+
+/** Takes rewards back: marked revoked (still once-only), each inviter's XP lowered once. */
+async function revokeRewards(
+  db: Db,
+  guildId: string,
+  rewards: readonly (typeof inviteRewards.$inferSelect)[],
+): Promise<void> {
+  if (rewards.length === 0) return;
+  const keys = JSON.stringify(rewards.map((r) => ({ code: r.code, member_id: r.memberId })));
+  await db.execute(sql`
+    update ${inviteRewards} as r set revoked_at = now()
+    from jsonb_to_recordset(${keys}::jsonb) as v(code text, member_id bigint)
+    where r.guild_id = ${guildId} and r.code = v.code and r.member_id = v.member_id`);
+  const taken = new Map<string, number>();
+  for (const r of rewards) taken.set(r.inviterId, (taken.get(r.inviterId) ?? 0) + r.xp);
+  const each = JSON.stringify([...taken].map(([user_id, xp]) => ({ user_id, xp })));
+  await db.execute(sql`
+    update ${memberXp} as x set xp = x.xp - v.xp, updated_at = now()
+    from jsonb_to_recordset(${each}::jsonb) as v(user_id bigint, xp integer)
+    where x.guild_id = ${guildId} and x.user_id = v.user_id`);
+}
+
+/** The revised joins take their new decision, reward state and XP, in one statement. */
+async function updateJoins(
+  db: Db,
+  updates: readonly {
+    c: {
+      join: JoinRow;
+      revision: GuildRevision;
+      rewardStatus: RewardStatus | null;
+      dueAt: Date | null;
+    };
+    xp: { awarded: number };
+  }[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const each = JSON.stringify(
+    updates.map(({ c, xp }) => ({
+      id: c.join.id,
+      outcome: c.revision.next.outcome,
+      reason: c.revision.next.reason,
+      code: c.revision.next.code,
+      inviter_id: c.revision.next.inviterId,
+      candidates: c.revision.next.candidates,
+      excluded: c.revision.excluded,
+      reward_status: c.rewardStatus,
+      reward_due_at: c.dueAt?.toISOString() ?? null,
+      xp_awarded: xp.awarded,
+    })),
+  );
+  await db.execute(sql`
+    update ${memberJoins} as m
+    set outcome = v.outcome, reason = v.reason, code = v.code, inviter_id = v.inviter_id,
+      candidates = v.candidates, excluded = v.excluded, reward_status = v.reward_status,
+      reward_due_at = v.reward_due_at, xp_awarded = v.xp_awarded, revised_at = now()
+    from jsonb_to_recordset(${each}::jsonb) as v(id bigint, outcome text, reason text, code text,
+      inviter_id bigint, candidates jsonb, excluded boolean, reward_status text,
+      reward_due_at timestamptz, xp_awarded integer)
+    where m.id = v.id`);
 }
 
 /** A join's revisions, oldest first (the dashboard's join detail). */

@@ -16,14 +16,13 @@ import {
   type InviterCounts,
 } from '../../db/queries/leaderboard';
 import {
-  enqueueMessage,
   enqueueMessages,
-  logRowOfJoin,
-  setOutboxBody,
+  logRowsOfJoins,
+  setOutboxBodies,
   type OutboxMessage,
 } from '../../db/queries/outbox';
 import { linkOwners } from '../../db/queries/personal-links';
-import { applyRevision, type AppliedRevision } from '../../db/queries/revisions';
+import { applyRevisions, type AppliedRevision } from '../../db/queries/revisions';
 import { getGuildSettings, type GuildSettings } from '../../db/queries/settings';
 import {
   renderCorrectedLogMessage,
@@ -116,20 +115,22 @@ export async function writeGuildOutput(
       // One insert for the lines and DMs of every decision, before the revisions look lines up.
       await enqueueMessages(tx, messages);
       written.messages += messages.length;
-      // Revisions likewise: stored, then each inviter recounted once, then the lines corrected.
-      const revised: { revision: Revision; next: Decision; applied: AppliedRevision }[] = [];
+      // Revisions likewise: stored together, then each inviter recounted once, then the lines corrected.
+      const revisions = output.revisions.map((revision) => ({
+        ...revision,
+        next: credit(revision.next),
+      }));
       const recountRevised = new Set<string>();
-      for (const revision of output.revisions) {
-        const next = credit(revision.next);
-        const applied = await storeRevision(tx, ctx, { ...revision, next }, recountRevised);
-        if (applied.applied) revised.push({ revision, next, applied });
-      }
+      const applied = await storeRevisions(tx, ctx, revisions, recountRevised);
       const revisionCounts = await recounted(tx, guildId, recountRevised);
-      for (const { revision, next, applied } of revised) {
-        const withCounts = { ...applied, counts: await revisionCounts(next.inviterId) };
-        written.messages += await correctLine(tx, ctx, { ...revision, next }, withCounts);
-        written.revised.push(revision);
+      const revised: { revision: Revision; applied: AppliedRevision }[] = [];
+      for (const [i, revision] of revisions.entries()) {
+        if (!applied[i]!.applied) continue;
+        const counts = await revisionCounts(revision.next.inviterId);
+        revised.push({ revision, applied: { ...applied[i]!, counts } });
+        written.revised.push(output.revisions[i]!);
       }
+      written.messages += await correctLines(tx, ctx, revised);
     }
     if (output.baseline) await saveBaseline(tx, guildId, output.baseline);
     if (output.episode !== undefined) {
@@ -241,20 +242,19 @@ function messagesOf(ctx: Context, decision: Decision, applied: AppliedDecision):
 }
 
 /**
- * A revision: the join takes the new decision (XP follows); the inviters whose counters changed go
- * to `recount`. Not applied when nothing changed (a replay, or an admin's resolution stands).
+ * Revisions: each join takes its new decision (XP follows); the inviters whose counters changed go
+ * to `recount`. One not applied when nothing changed (a replay, or an admin's resolution stands).
  */
-function storeRevision(
+function storeRevisions(
   tx: Db,
   ctx: Context,
-  revision: Revision,
+  revisions: readonly Revision[],
   recount: Set<string>,
-): Promise<AppliedRevision> {
-  const { next } = revision;
-  return applyRevision(
+): Promise<AppliedRevision[]> {
+  return applyRevisions(
     tx,
-    {
-      guildId: ctx.guildId,
+    ctx.guildId,
+    revisions.map(({ next, cause }) => ({
       memberId: next.memberId,
       joinedAt: new Date(next.joinedAt),
       next: {
@@ -264,40 +264,49 @@ function storeRevision(
         inviterId: next.inviterId,
         candidates: candidatesOf(next),
       },
-      cause: revision.cause,
-    },
-    {
-      xpPerInvite: ctx.settings.xpPerInvite,
+      cause,
       excluded: next.code !== null && ctx.excluded.has(next.code),
-      fairPlay: ctx.settings,
-      recountLater: recount,
-    },
+    })),
+    { xpPerInvite: ctx.settings.xpPerInvite, fairPlay: ctx.settings, recountLater: recount },
   );
 }
 
 /**
- * The revised join's log line says what it says now, marked as corrected. A line not sent yet goes
+ * Each revised join's log line says what it says now, marked as corrected. A line not sent yet goes
  * out corrected; a sent one is edited (an `edit` row the outbox turns into a PATCH of that
  * message). DMs already sent are not recalled. Returns the messages queued.
  */
-async function correctLine(
+async function correctLines(
   tx: Db,
   ctx: Context,
-  revision: Revision,
-  applied: AppliedRevision,
+  revised: readonly { revision: Revision; applied: AppliedRevision }[],
 ): Promise<number> {
-  const posted = await logRowOfJoin(tx, applied.joinId);
-  if (!posted || posted.status === 'failed') return 0;
-  const line = renderCorrectedLogMessage(renderInput(ctx, revision.next, applied), revision.cause);
-  if (!line) return 0;
-  await setOutboxBody(tx, posted.id, line);
-  if (posted.status === 'pending' && posted.attempts === 0) return 0;
-  await enqueueMessage(tx, {
-    guildId: ctx.guildId,
-    joinId: applied.joinId,
-    kind: 'edit',
-    targetId: posted.targetId,
-    body: {},
-  });
-  return 1;
+  if (revised.length === 0) return 0;
+  const posted = await logRowsOfJoins(
+    tx,
+    revised.map((r) => r.applied.joinId),
+  );
+  const bodies = new Map<number, Record<string, unknown>>();
+  const edits: OutboxMessage[] = [];
+  for (const { revision, applied } of revised) {
+    const row = posted.get(applied.joinId);
+    if (!row || row.status === 'failed') continue;
+    const line = renderCorrectedLogMessage(
+      renderInput(ctx, revision.next, applied),
+      revision.cause,
+    );
+    if (!line) continue;
+    bodies.set(row.id, line);
+    if (row.status === 'pending' && row.attempts === 0) continue;
+    edits.push({
+      guildId: ctx.guildId,
+      joinId: applied.joinId,
+      kind: 'edit',
+      targetId: row.targetId,
+      body: {},
+    });
+  }
+  await setOutboxBodies(tx, bodies);
+  await enqueueMessages(tx, edits);
+  return edits.length;
 }
