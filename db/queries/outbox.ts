@@ -189,20 +189,11 @@ export async function pruneOutbox(
   return deleted.length;
 }
 
-/** The newest log row of a join: the line a revision edits. */
-export async function logRowOfJoin(db: Db, joinId: number) {
-  const [row] = await db
-    .select()
-    .from(outbox)
-    .where(and(eq(outbox.joinId, joinId), eq(outbox.kind, 'log')))
-    .orderBy(desc(outbox.id))
-    .limit(1);
-  return row ?? null;
-}
+export type OutboxRow = typeof outbox.$inferSelect;
 
-/** The latest log row of each join, by join id (the revisions of a burst correct their lines). */
+/** The latest log row of each join, by join id (the lines a burst's revisions correct). */
 export async function logRowsOfJoins(db: Db, joinIds: readonly number[]) {
-  const rows = new Map<number, typeof outbox.$inferSelect>();
+  const rows = new Map<number, OutboxRow>();
   if (joinIds.length === 0) return rows;
   const found = await db
     .selectDistinctOn([outbox.joinId])

@@ -29,7 +29,7 @@ import type { Logger } from '../../db/shared/log';
 import {
   claimDueMessages,
   groupRows,
-  logRowOfJoin,
+  logRowsOfJoins,
   markFailed,
   markRetry,
   markSent,
@@ -38,6 +38,7 @@ import {
   pruneOutbox,
   setGroupNonce,
   type ClaimedMessage,
+  type OutboxRow,
 } from '../../db/queries/outbox';
 import { roleGranted } from '../../db/queries/reward-roles';
 import { MAX_MESSAGE_LENGTH } from '../../db/shared/templates';
@@ -240,23 +241,16 @@ export class OutboxSender {
   /** Groups claimed rows into messages: DMs alone, log lines per channel (keeping earlier groups). */
   private async plan(rows: ClaimedMessage[]): Promise<Send[]> {
     const sends: Send[] = [];
-    // Edits of one message become one PATCH: each renders the message as it reads now (a burst's
-    // revisions would otherwise PATCH its combined message once per line, at the channel's pace).
-    const edits = new Map<string, Send>();
     const regrouped = new Map<string, ClaimedMessage[]>();
     const fresh = new Map<string, ClaimedMessage[]>();
     for (const row of rows) {
-      if (row.kind === 'edit') {
-        const edit = await this.edit(row);
-        const same = edit && edits.get(edit.messageId!);
-        if (same) same.rows.push(row);
-        else if (edit) edits.set(edit.messageId!, edit);
-      } else if (row.kind === 'dm') sends.push(this.single(row));
+      if (row.kind === 'edit') continue;
+      if (row.kind === 'dm') sends.push(this.single(row));
       else if (row.groupNonce)
         regrouped.set(row.groupNonce, [...(regrouped.get(row.groupNonce) ?? []), row]);
       else fresh.set(row.targetId, [...(fresh.get(row.targetId) ?? []), row]);
     }
-    sends.push(...edits.values());
+    sends.push(...(await this.edits(rows.filter((row) => row.kind === 'edit'))));
     for (const [nonce, group] of regrouped) sends.push(this.combined(group, nonce));
     for (const group of fresh.values()) {
       if (group.length === 1) {
@@ -296,31 +290,51 @@ export class OutboxSender {
   }
 
   /**
-   * The PATCH an edit row asks for: the revised line's message with its current text, or nothing
-   * yet (the line is still to be sent: look again soon) or ever (it was never delivered).
+   * The PATCHes edit rows ask for: each revised line's message with its current text, one PATCH
+   * per message however many of its lines were revised (a burst's revisions would otherwise PATCH
+   * its combined message once per line, at the channel's pace). A line still to be sent: look again
+   * soon; one never delivered: nothing to edit.
    */
-  private async edit(row: ClaimedMessage): Promise<Send | null> {
+  private async edits(rows: ClaimedMessage[]): Promise<Send[]> {
+    if (rows.length === 0) return [];
     const { db } = this.options;
-    const line = row.joinId === null ? null : await logRowOfJoin(db, row.joinId);
-    if (!line || line.status === 'failed' || (line.status === 'sent' && !line.messageId)) {
-      await markFailed(db, [row.id], 'the line to correct was never posted');
-      return null;
+    const lines = await logRowsOfJoins(
+      db,
+      rows.flatMap((row) => (row.joinId === null ? [] : [row.joinId])),
+    );
+    const never: number[] = [];
+    const later: number[] = [];
+    const byMessage = new Map<string, { rows: ClaimedMessage[]; line: OutboxRow }>();
+    for (const row of rows) {
+      const line = row.joinId === null ? undefined : lines.get(row.joinId);
+      if (!line || line.status === 'failed' || (line.status === 'sent' && !line.messageId)) {
+        never.push(row.id);
+      } else if (line.status === 'pending') later.push(row.id);
+      else {
+        const same = byMessage.get(line.messageId!);
+        if (same) same.rows.push(row);
+        else byMessage.set(line.messageId!, { rows: [row], line });
+      }
     }
-    if (line.status === 'pending') {
-      await markRetry(db, [row.id], EDIT_WAIT_SECONDS, 'waiting for the line to be posted');
-      return null;
+    if (never.length > 0) await markFailed(db, never, 'the line to correct was never posted');
+    if (later.length > 0) {
+      await markRetry(db, later, EDIT_WAIT_SECONDS, 'waiting for the line to be posted');
     }
-    const bodies = line.groupNonce
-      ? (await groupRows(db, line.groupNonce)).map((r) => r.body as MessageBody)
-      : [line.body as MessageBody];
-    return {
-      rows: [row],
-      kind: 'edit',
-      targetId: line.targetId,
-      body: combineLines(bodies),
-      nonce: row.nonce,
-      messageId: line.messageId!,
-    };
+    const sends: Send[] = [];
+    for (const [messageId, { rows: edits, line }] of byMessage) {
+      const bodies = line.groupNonce
+        ? (await groupRows(db, line.groupNonce)).map((r) => r.body as MessageBody)
+        : [line.body as MessageBody];
+      sends.push({
+        rows: edits,
+        kind: 'edit',
+        targetId: line.targetId,
+        body: combineLines(bodies),
+        nonce: edits[0]!.nonce,
+        messageId,
+      });
+    }
+    return sends;
   }
 
   private async send(send: Send): Promise<void> {

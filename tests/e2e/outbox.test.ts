@@ -2,7 +2,13 @@ import type { API } from '@discordjs/core';
 import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enqueueMessage } from '../../db/queries/outbox';
+import {
+  enqueueMessage,
+  enqueueMessages,
+  logRowsOfJoins,
+  setOutboxBodies,
+} from '../../db/queries/outbox';
+import { recordPendingJoin } from '../../db/queries/joins';
 import { outbox } from '../../db/schema';
 import { createRest } from '../../gateway/discord/rest';
 import { SendClock } from '../../gateway/discord/send-clock';
@@ -84,6 +90,79 @@ describe('outbox sender', () => {
     expect(messages[0]!.content).toMatch(/… und 40 weitere Beitritte/);
     expect(logLines(sim, channel.id).total).toBe(60);
     expect(messages[0]!.mentions).toHaveLength(20);
+  });
+
+  it('corrects lines of one combined message with one PATCH; an edit of a line never posted fails', async () => {
+    const { guild, channel } = await guildWithChannel();
+    const joins = [];
+    for (let i = 0; i < 5; i++) {
+      const user = sim.createUser();
+      sim.addMember(guild.id, user.id);
+      const { joinId } = await recordPendingJoin(db.db, {
+        guildId: guild.id,
+        memberId: user.id,
+        joinedAt: new Date(Date.UTC(2026, 5, 1, 0, 0, i)),
+        memberBot: false,
+      });
+      joins.push({ joinId, userId: user.id });
+      await enqueueMessage(db.db, {
+        guildId: guild.id,
+        joinId,
+        kind: 'log',
+        targetId: channel.id,
+        body: line(user.id),
+      });
+    }
+    sender.start();
+    await eventually(async () =>
+      (await db.db.select().from(outbox)).every((r) => r.status === 'sent'),
+    );
+    expect(sim.messages(channel.id)).toHaveLength(1);
+    // Three lines revised (their text rewritten, an edit row each), and one edit whose join never
+    // had a line.
+    const rows = await logRowsOfJoins(
+      db.db,
+      joins.map((j) => j.joinId),
+    );
+    const corrected = new Map(
+      joins
+        .slice(1, 4)
+        .map((j) => [
+          rows.get(j.joinId)!.id,
+          { ...line(j.userId), content: `<@${j.userId}> korrigiert.` },
+        ]),
+    );
+    await setOutboxBodies(db.db, corrected);
+    const orphan = await recordPendingJoin(db.db, {
+      guildId: guild.id,
+      memberId: sim.createUser().id,
+      joinedAt: new Date(Date.UTC(2026, 5, 1, 0, 1)),
+      memberBot: false,
+    });
+    await enqueueMessages(db.db, [
+      ...[...joins.slice(1, 4), { joinId: orphan.joinId }].map((j) => ({
+        guildId: guild.id,
+        joinId: j.joinId,
+        kind: 'edit' as const,
+        targetId: channel.id,
+        body: {},
+      })),
+    ]);
+    sender.wake();
+    const edits = await eventually(async () => {
+      const found = (await db.db.select().from(outbox)).filter((r) => r.kind === 'edit');
+      return found.every((r) => r.status !== 'pending') ? found : undefined;
+    });
+    const patches = sim.requests.filter((r) => r.routeKey === 'PATCH /channels/:id/messages/:id');
+    expect(patches).toHaveLength(1);
+    const [message] = sim.messages(channel.id);
+    expect(message!.content.match(/korrigiert/g)).toHaveLength(3);
+    expect(message!.content).toContain(`<@${joins[0]!.userId}> ist beigetreten.`);
+    expect(edits.filter((r) => r.status === 'sent')).toHaveLength(3);
+    expect(edits.find((r) => r.joinId === orphan.joinId)).toMatchObject({
+      status: 'failed',
+      lastError: 'the line to correct was never posted',
+    });
   });
 
   it('does not post twice when a message Discord already has is sent again (same nonce)', async () => {
