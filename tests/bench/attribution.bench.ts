@@ -17,7 +17,8 @@
  *               end, revisions, and the windows the engine adapted to
  * Every join picks one of the guild's 50 codes at random (raid_1code: always the first).
  * Env: BENCH_SCALE (duration factor, default 1), BENCH_REST_LATENCY_MS (default 80),
- * BENCH_SCENARIOS (comma list), BENCH_DATABASE_URL (default: TEST_DATABASE_URL or local Postgres).
+ * BENCH_SCENARIOS (comma list), BENCH_DATABASE_URL (default: TEST_DATABASE_URL or local Postgres),
+ * BENCH_LOG_LEVEL (the gateway's log level, default silent).
  */
 import { eq, inArray, sql } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -58,6 +59,8 @@ type PlannedJoin = { at: number; guild: number; code: number };
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const LATENCY_MS = Number(process.env.BENCH_REST_LATENCY_MS ?? 80);
+/** The gateway's log (to stderr) while a scenario runs; e.g. `warn` shows failed writes. */
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'silent';
 const CODES_PER_GUILD = 50;
 const ALL: Scenario[] = [
   { name: 'steady_0.2', guilds: 50, rate: 0.2, seconds: 60, arrival: 'steady' },
@@ -175,7 +178,9 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
     await storeGuild(db.handle.db, g.id, 'bench');
     await updateGuildSettings(db.handle.db, g.id, { logChannelId: g.log }, null);
   }
-  const gateway = await startGateway(...simulatorGateway(sim, db.handle));
+  const gateway = await startGateway(
+    ...simulatorGateway(sim, db.handle, { log: pino({ level: LOG_LEVEL }, pino.destination(2)) }),
+  );
   try {
     await until(
       () => world.guilds.every((g) => gateway.registry.get(g.id)?.state.isPrimed),

@@ -138,6 +138,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     await gateway!.stop();
     gateway = null;
     const limited = sim.rateLimited;
+    const coldLimits = limits(sim);
     const since = Date.now();
     const from = sim.requests.length;
     gateway = await startGatewayChild(env);
@@ -160,7 +161,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     const coldMs = Date.now() - since;
     const coldLimited = sim.rateLimited - limited;
     log(
-      `cold start after a lost session: ${GUILDS} guilds primed in ${seconds(coldMs)} s (${round(((coldMs / GUILDS) * 1000) / 1000, 1)} s per 1,000), ${coldLimited} 429s`,
+      `cold start after a lost session: ${GUILDS} guilds primed in ${seconds(coldMs)} s (${round(((coldMs / GUILDS) * 1000) / 1000, 1)} s per 1,000), ${limitedSince(sim, coldLimits)}`,
     );
     return {
       guilds: GUILDS,
@@ -203,6 +204,7 @@ async function joinBurst(
   const before = await settledWrites(db);
   const bytesBefore = await databaseBytes(db);
   const limited = sim.rateLimited;
+  const burstLimits = limits(sim);
   const members: string[] = [];
   const started = Date.now();
   await Promise.all(
@@ -238,7 +240,7 @@ async function joinBurst(
     .sort((a, b) => b[1] - a[1])
     .map(([tbl, n]) => ({ table: tbl, rows: n, per_join: round(n / joins, 2) }));
   log(
-    `join burst: ${joins} joins in ${burstGuilds.length} guilds at once, decided in ${seconds(decidedMs)} s (${JSON.stringify(outcomes)}), ${sim.rateLimited - limited} 429s; rows written:\n${table(rows)}`,
+    `join burst: ${joins} joins in ${burstGuilds.length} guilds at once, decided in ${seconds(decidedMs)} s (${JSON.stringify(outcomes)}), ${limitedSince(sim, burstLimits)}; rows written:\n${table(rows)}`,
   );
   const bytesPerJoin = ((await databaseBytes(db)) - bytesBefore) / joins;
   log(
@@ -301,4 +303,27 @@ async function outboxThroughput(
     outbox_all_sent_s: seconds(done - enqueued),
     outbox_429s: sim.rateLimited - limited,
   };
+}
+
+type Limits = { total: number; global: number; byRoute: Record<string, number> };
+
+/** The simulator's 429 counters now, to tell later which routes and scopes they came from. */
+function limits(sim: Simulator): Limits {
+  return {
+    total: sim.rateLimited,
+    global: sim.globalRateLimited,
+    byRoute: { ...sim.rateLimitedByRoute },
+  };
+}
+
+/** The 429s served since `before`: "N 429s (global G; route n, …)". */
+function limitedSince(sim: Simulator, before: Limits): string {
+  const now = limits(sim);
+  const total = now.total - before.total;
+  if (total === 0) return '0 429s';
+  const routes = Object.entries(now.byRoute)
+    .map(([route, n]) => [route, n - (before.byRoute[route] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([route, n]) => `${route} ${n}`);
+  return `${total} 429s (global ${now.global - before.global}; ${routes.join(', ')})`;
 }
