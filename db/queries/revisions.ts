@@ -153,11 +153,12 @@ async function applyRound(
   revisions: readonly GuildRevision[],
   options: RevisionOptions & { recountLater: Set<string> },
 ): Promise<{ result: AppliedRevision; logged?: typeof joinRevisions.$inferInsert }[]> {
-  const joins = await lockJoins(db, guildId, revisions);
+  const joins = await lockMembersJoins(db, guildId, revisions);
+  const byKey = new Map(joins.map((row) => [joinKey(row), row]));
   const fairPlay = options.fairPlay ?? DEFAULT_FAIR_PLAY;
   const now = options.now ?? new Date();
   const changes = revisions.map((revision) => {
-    const join = joins.get(joinKey(revision));
+    const join = byKey.get(joinKey(revision));
     if (!join) throw new Error(`revision of a join that is not recorded: ${revision.memberId}`);
     const previous = view(join);
     // An admin's resolution stands; a replayed revision changes nothing.
@@ -165,43 +166,51 @@ async function applyRound(
       join.resolvedBy !== null ||
       join.outcome === 'pending' ||
       sameDecision(previous, revision.next);
-    return { revision, join, previous, stands, ...rewardOf(revision, join, fairPlay, now) };
+    const reward = rewardOf(revision, join, fairPlay, now);
+    return { revision, join, previous, stands, ...reward, xpChange: 0, xpAwarded: join.xpAwarded };
   });
   const changed = changes.filter((c) => !c.stands);
 
   // XP: the reward held by each join stays only if the join still earns it through the same code
   // and inviter; otherwise it is taken back, and a join that now earns is awarded (once-only ledger).
-  const mayEarn = changed.filter(
-    (c) =>
+  // The member's other joins are as they were (one revision per member per round).
+  const earns = (c: (typeof changed)[number]) => {
+    const { next, memberId, joinedAt, excluded } = c.revision;
+    return (
       c.rewardStatus === 'released' &&
-      c.revision.next.outcome === 'exact' &&
-      c.revision.next.code !== null &&
-      c.revision.next.inviterId !== null &&
-      c.revision.next.inviterId !== c.revision.memberId &&
-      !c.revision.excluded &&
-      options.xpPerInvite > 0,
-  );
-  const earlier = await joinedEarlierWith(db, guildId, mayEarn);
-  const earns = new Set(mayEarn.filter((c) => !earlier.has(c.join.id)));
+      next.outcome === 'exact' &&
+      next.code !== null &&
+      next.inviterId !== null &&
+      next.inviterId !== memberId &&
+      !excluded &&
+      options.xpPerInvite > 0 &&
+      !joins.some(
+        (r) =>
+          r.memberId === memberId &&
+          r.code === next.code &&
+          r.id !== c.join.id &&
+          r.joinedAt.getTime() < joinedAt.getTime(),
+      )
+    );
+  };
   const held = await heldRewards(
     db,
     changed.map((c) => c.join.id),
   );
-  const xp = new Map<(typeof changed)[number], { change: number; awarded: number }>();
   const revoke: (typeof inviteRewards.$inferSelect)[] = [];
   const award: { change: (typeof changed)[number]; reward: InviteReward }[] = [];
   for (const c of changed) {
     const reward = held.get(c.join.id);
     const { next } = c.revision;
+    const earned = earns(c);
     const keeps =
-      reward && earns.has(c) && reward.code === next.code && reward.inviterId === next.inviterId;
-    const entry = { change: 0, awarded: keeps ? reward.xp : 0 };
-    xp.set(c, entry);
+      reward && earned && reward.code === next.code && reward.inviterId === next.inviterId;
+    c.xpAwarded = keeps ? reward.xp : 0;
     if (reward && !keeps) {
       revoke.push(reward);
-      entry.change -= reward.xp;
+      c.xpChange -= reward.xp;
     }
-    if (earns.has(c) && !keeps) {
+    if (earned && !keeps) {
       award.push({
         change: c,
         reward: {
@@ -220,35 +229,30 @@ async function applyRound(
     db,
     award.map((a) => a.reward),
   );
-  for (const [i, a] of award.entries()) {
+  for (const [i, { change }] of award.entries()) {
     if (!awarded[i]) continue;
-    const entry = xp.get(a.change)!;
-    entry.awarded = options.xpPerInvite;
-    entry.change += options.xpPerInvite;
+    change.xpAwarded = options.xpPerInvite;
+    change.xpChange += options.xpPerInvite;
   }
 
-  await updateJoins(
-    db,
-    changed.map((c) => ({ c, xp: xp.get(c)! })),
-  );
+  await updateJoins(db, changed);
   for (const c of changed) {
     for (const inviter of [c.previous.inviterId, c.revision.next.inviterId]) {
       if (inviter) options.recountLater.add(inviter);
     }
   }
-  return changes.map((c) => {
-    const entry = xp.get(c);
-    const result: AppliedRevision = {
+  return changes.map((c) => ({
+    result: {
       joinId: c.join.id,
       applied: !c.stands,
       previous: c.stands ? null : c.previous,
-      xpChange: entry?.change ?? 0,
-      xpAwarded: entry?.awarded ?? c.join.xpAwarded,
+      xpChange: c.xpChange,
+      xpAwarded: c.xpAwarded,
       counts: null,
       fakeFlags: c.join.fakeFlags,
       fake: c.join.fake,
-    };
-    const logged = c.stands
+    },
+    logged: c.stands
       ? undefined
       : {
           guildId,
@@ -256,10 +260,9 @@ async function applyRound(
           previous: c.previous,
           next: view(c.revision.next),
           cause: c.revision.cause,
-          xpChange: entry!.change,
-        };
-    return { result, logged };
-  });
+          xpChange: c.xpChange,
+        },
+  }));
 }
 
 type JoinRow = typeof memberJoins.$inferSelect;
@@ -267,13 +270,16 @@ type JoinRow = typeof memberJoins.$inferSelect;
 const joinKey = (j: { memberId: string; joinedAt: Date }) =>
   `${j.memberId}@${j.joinedAt.getTime()}`;
 
-/** The revised joins' rows, locked for the transaction, by member and join time. */
-async function lockJoins(
+/**
+ * Every join of the revised members, locked for the transaction: the revised rows, and the earlier
+ * joins that decide whether a code already earned XP for its member.
+ */
+async function lockMembersJoins(
   db: Db,
   guildId: string,
   revisions: readonly GuildRevision[],
-): Promise<Map<string, JoinRow>> {
-  const rows = await db
+): Promise<JoinRow[]> {
+  return db
     .select()
     .from(memberJoins)
     .where(
@@ -283,14 +289,9 @@ async function lockJoins(
           memberJoins.memberId,
           revisions.map((r) => r.memberId),
         ),
-        inArray(
-          memberJoins.joinedAt,
-          revisions.map((r) => r.joinedAt),
-        ),
       ),
     )
     .for('update');
-  return new Map(rows.map((row) => [joinKey(row), row]));
 }
 
 /**
@@ -319,44 +320,6 @@ function rewardOf(
     return { rewardStatus: 'pending', dueAt };
   }
   return { rewardStatus: 'released', dueAt };
-}
-
-/** The joins (by id) whose member joined earlier through the code they would now earn XP for. */
-async function joinedEarlierWith(
-  db: Db,
-  guildId: string,
-  candidates: readonly { join: JoinRow; revision: GuildRevision }[],
-): Promise<Set<number>> {
-  if (candidates.length === 0) return new Set();
-  const rows = await db
-    .select({
-      memberId: memberJoins.memberId,
-      code: memberJoins.code,
-      joinedAt: memberJoins.joinedAt,
-      id: memberJoins.id,
-    })
-    .from(memberJoins)
-    .where(
-      and(
-        eq(memberJoins.guildId, guildId),
-        inArray(
-          memberJoins.memberId,
-          candidates.map((c) => c.revision.memberId),
-        ),
-      ),
-    );
-  const earlier = new Set<number>();
-  for (const { join, revision } of candidates) {
-    const found = rows.some(
-      (r) =>
-        r.memberId === revision.memberId &&
-        r.code === revision.next.code &&
-        r.id !== join.id &&
-        r.joinedAt.getTime() < revision.joinedAt.getTime(),
-    );
-    if (found) earlier.add(join.id);
-  }
-  return earlier;
 }
 
 /** The reward each join holds (not taken back), by join id. */
@@ -395,19 +358,17 @@ async function revokeRewards(
 /** The revised joins take their new decision, reward state and XP, in one statement. */
 async function updateJoins(
   db: Db,
-  updates: readonly {
-    c: {
-      join: JoinRow;
-      revision: GuildRevision;
-      rewardStatus: RewardStatus | null;
-      dueAt: Date | null;
-    };
-    xp: { awarded: number };
+  changed: readonly {
+    join: JoinRow;
+    revision: GuildRevision;
+    rewardStatus: RewardStatus | null;
+    dueAt: Date | null;
+    xpAwarded: number;
   }[],
 ): Promise<void> {
-  if (updates.length === 0) return;
+  if (changed.length === 0) return;
   const each = JSON.stringify(
-    updates.map(({ c, xp }) => ({
+    changed.map((c) => ({
       id: c.join.id,
       outcome: c.revision.next.outcome,
       reason: c.revision.next.reason,
@@ -417,7 +378,7 @@ async function updateJoins(
       excluded: c.revision.excluded,
       reward_status: c.rewardStatus,
       reward_due_at: c.dueAt?.toISOString() ?? null,
-      xp_awarded: xp.awarded,
+      xp_awarded: c.xpAwarded,
     })),
   );
   await db.execute(sql`
