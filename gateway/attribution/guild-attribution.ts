@@ -44,9 +44,9 @@ export type AttributionConfig = {
   /**
    * Joins that mark a burst: this many since the last fetch space the fetches, this many within
    * BURST_SPAN_MS either side of a join decide it from its bracket, and this many within the last
-   * BURST_SPAN_MS space the solves. Past about 10 joins/s fetches
-   * rarely cut; below, a bracket decision would only give up exact answers the counts still allow
-   * (at 5, Poisson arrivals of 2 joins/s lost 6 points of exact share to it).
+   * BURST_SPAN_MS space the solves. Past about 10 joins/s fetches rarely cut; below, a bracket
+   * decision would only give up exact answers the counts still allow (at 5, Poisson arrivals of 2
+   * joins/s lost 6 points of exact share to it).
    */
   burstJoinThreshold: number;
   /** Minimum spacing of fetches during a burst. */
