@@ -31,6 +31,8 @@ const intFrom = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' });
+const flag = (value: 'true' | 'false' | '1' | '0' | undefined) =>
+  value === undefined ? undefined : value === 'true' || value === '1';
 
 const schema = z.object({
   DISCORD_TOKEN: z
@@ -55,6 +57,7 @@ const schema = z.object({
     .optional(),
   ATTRIBUTION_SETTLE_MS: intFrom(0, 60_000).optional(),
   ATTRIBUTION_INCREMENT_LAG_MS: intFrom(0, 60_000).optional(),
+  ATTRIBUTION_COUNTED_AT_JOIN: bool.optional(),
   DOWNTIME_MEMBER_SCAN_LIMIT: intFrom(0, 1_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).optional(),
   OUTBOX_LEASE_SECONDS: intFrom(1, 3600).optional(),
@@ -141,12 +144,13 @@ export function checkGatewayConfig(source: Record<string, string | undefined>): 
         attribution: defined({
           settleMs: env.ATTRIBUTION_SETTLE_MS,
           maxIncrementLagMs: env.ATTRIBUTION_INCREMENT_LAG_MS,
+          countedAtJoin: flag(env.ATTRIBUTION_COUNTED_AT_JOIN),
         }),
       }),
       database: {
         url: env.DATABASE_URL,
         dataDir: env.PGLITE_DIR,
-        pooled: env.DATABASE_POOLED === 'true' || env.DATABASE_POOLED === '1',
+        pooled: flag(env.DATABASE_POOLED) ?? false,
         migrationsFolder: env.MIGRATIONS_DIR,
       },
       logLevel: env.LOG_LEVEL ?? 'info',

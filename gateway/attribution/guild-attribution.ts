@@ -83,6 +83,14 @@ export type AttributionConfig = {
    * raid has time (its joins are decided seconds later anyway).
    */
   burstSolveIntervalMs: number;
+  /**
+   * Trust that Discord counts a use the moment its member joins, before it sends GUILD_MEMBER_ADD
+   * (what every tracker relies on; the timing model has learned no increment lag): a fetch that
+   * straddles joins is then placed among them by their `joined_at` order once a later fetch shows
+   * they all moved a counter (solve.ts, countedInJoinOrder). Off, a use counted after its event can
+   * never swap two joins' codes; on, such a swap would go unseen until the engine learns the lag.
+   */
+  countedAtJoin: boolean;
 };
 
 export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
@@ -104,6 +112,7 @@ export const DEFAULT_ATTRIBUTION_CONFIG: AttributionConfig = {
   claimMs: 1000,
   burstDecideMs: 4000,
   burstSolveIntervalMs: 250,
+  countedAtJoin: false,
 };
 
 export type Action =
@@ -565,6 +574,12 @@ export class GuildAttribution {
           : Math.max(episode.windows.offsetLowMs, measured.offsetLowMs),
     };
     let result = this.solve(episode, now);
+    if (result.countedLate) {
+      const trusted = !this.timing.countedLate(now);
+      this.timing.observeCountedLate(now);
+      // The order the solve just trusted no longer holds: solve again without it.
+      if (trusted && this.config.countedAtJoin) result = this.solve(episode, now);
+    }
     if (result.lagSignature) {
       const lag = this.learnLag(episode, now, result.lagSignature);
       if (lag !== null) {
@@ -625,6 +640,10 @@ export class GuildAttribution {
       burstJoins: this.config.burstJoinThreshold,
       inviterOf: (code) => this.inviterOf(code, episode),
       vanityCode: this.currentVanity?.code ?? this.baselineVanity?.code ?? null,
+      // Uses seen counted after their events (a learned lag, or a claimant's late use): their
+      // order need not be the joins'.
+      countedAtJoin:
+        this.config.countedAtJoin && windows.lagMs === 0 && !this.timing.countedLate(now),
     });
   }
 

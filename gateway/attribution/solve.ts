@@ -81,6 +81,11 @@ export type SolveInput = CodeLookup & {
   burstDecideMs?: number;
   /** Joins received between a join's bracket fetches that make it a burst (with burstDecideMs). */
   burstJoins: number;
+  /**
+   * Discord counts every use the moment its member joins, so counters move in `joined_at` order:
+   * then the uses a straddled fetch saw say which joins it counted (see countedInJoinOrder).
+   */
+  countedAtJoin?: boolean;
 };
 
 export type SolveResult = {
@@ -98,6 +103,8 @@ export type SolveResult = {
    * after their events (or of a lost event next to a Discovery join).
    */
   lagSignature: { deficit: EpisodeJoin[]; surplusSentAt: number } | null;
+  /** A join that showed no use at a fetch sent after its event turned out to have used a counter. */
+  countedLate: boolean;
   /** The usable cuts, oldest first: the fetch and the joins counted by it. */
   cuts: { fetch: EpisodeFetch; counted: ReadonlySet<string> }[];
   /** Joins in blocks with fewer uses than joins (not closed by force), missed ones included. */
@@ -245,6 +252,59 @@ function countIn(values: readonly number[], from: number, to: number): number {
   return Math.max(0, upTo(to) - upTo(from));
 }
 
+/**
+ * The joins since the previous cut that a straddled fetch counted, when Discord counts each use at
+ * its join (`countedAtJoin`): counters then move in `joined_at` order, so a fetch counted a prefix of
+ * the joins in that order, as long as each of them moved a counter. A later fetch proves that: one
+ * sent after this one was answered, that settles every join since the previous cut, and whose uses
+ * since then are as many as those joins. This fetch's uses since the previous cut then say how long
+ * the prefix is. Null when no such fetch exists yet, when two joins at the prefix's end share a
+ * `joined_at`, or when the prefix contradicts what the clock says about a join (a use counted
+ * after its join: the assumption does not hold here).
+ *
+ * A join whose event is still on the way can stand in for one that moved no counter; its arrival
+ * breaks the proof and revises, as with any count-aware decision. A use counted after its event
+ * leaves no such trace, which is why this is an assumption the operator opts into.
+ */
+function countedInJoinOrder(
+  input: SolveInput,
+  at: { ordered: readonly EpisodeFetch[]; index: number; units: Map<string, number> },
+  prev: Cut,
+  block: readonly number[],
+  bounds: { los: Float64Array; his: Float64Array },
+  settles: (index: number) => boolean,
+): Set<string> | null {
+  const { joins } = input;
+  const { ordered, index, units } = at;
+  const { los, his } = bounds;
+  const fetch = ordered[index]!;
+  // The previous cut's joins are counted by this fetch and every later one.
+  if (prev.fetch && fetch.sentAt < prev.fetch.answeredAt) return null;
+  if (block.some((i) => joins[i]!.missed || !Number.isFinite(joins[i]!.joinedAtMs))) return null;
+  let proof = -1;
+  for (let i = index + 1; i < ordered.length && proof < 0; i++) {
+    const later = ordered[i]!;
+    if (!later.forced && later.sentAt >= fetch.answeredAt && settles(i)) proof = i;
+  }
+  if (proof < 0) return null;
+  const proven = block.filter((i) => his[i]! <= ordered[proof]!.sentAt);
+  const since = sumUnits(prev.units);
+  const later = certainUnits(ordered[proof]!.diff, input.verdicts);
+  for (const [code, n] of units) if ((later.get(code) ?? 0) < n) later.set(code, n);
+  if (sumUnits(later) - since !== proven.length) return null;
+  const k = sumUnits(units) - since;
+  if (k < 0 || k > proven.length) return null;
+  const byJoin = proven.map((i) => joins[i]!).sort((a, b) => a.joinedAtMs - b.joinedAtMs);
+  if (k > 0 && k < byJoin.length && byJoin[k - 1]!.joinedAtMs === byJoin[k]!.joinedAtMs)
+    return null;
+  const counted = new Set(byJoin.slice(0, k).map((j) => j.key));
+  for (const i of block) {
+    const inPrefix = counted.has(joins[i]!.key);
+    if (inPrefix ? los[i]! > fetch.answeredAt : his[i]! <= fetch.sentAt) return null;
+  }
+  return counted;
+}
+
 export function solve(input: SolveInput): SolveResult {
   const { joins, fetches, verdicts, windows, now } = input;
   const intervals = new Map(
@@ -258,6 +318,7 @@ export function solve(input: SolveInput): SolveResult {
     fetchAfter: null,
     audit: null,
     lagSignature: null,
+    countedLate: false,
     cuts: [],
     deficit: [],
     burstAt: null,
@@ -269,7 +330,19 @@ export function solve(input: SolveInput): SolveResult {
   // The intervals as arrays: the loop below reads them for every fetch (a raid: thousands of joins).
   const los = Float64Array.from(joins, (j) => intervals.get(j.key)!.lo);
   const his = Float64Array.from(joins, (j) => intervals.get(j.key)!.hi);
-  for (const fetch of [...fetches].sort((a, b) => a.sentAt - b.sentAt)) {
+  const ordered = [...fetches].sort((a, b) => a.sentAt - b.sentAt);
+  // For countedInJoinOrder, per previous cut: the joins since it, and which fetches settle them all
+  // (each certainly counted or certainly not); computed once per cut, a raid straddles dozens.
+  let since: { block: number[]; settles: Map<number, boolean> } | null = null;
+  const settles = (k: number) => {
+    const known = since!.settles.get(k);
+    if (known !== undefined) return known;
+    const f = ordered[k]!;
+    const all = since!.block.every((i) => his[i]! <= f.sentAt || los[i]! > f.answeredAt);
+    since!.settles.set(k, all);
+    return all;
+  };
+  for (const [index, fetch] of ordered.entries()) {
     // Joins a usable cut already placed are counted by every later fetch that began after it ended.
     const canPlace = prev.fetch !== null && fetch.sentAt >= prev.fetch.answeredAt;
     const isCounted = (i: number) =>
@@ -286,14 +359,34 @@ export function solve(input: SolveInput): SolveResult {
     const units = certainUnits(fetch.diff, verdicts);
     for (const [code, n] of prev.units) if ((units.get(code) ?? 0) < n) units.set(code, n);
     const total = sumUnits(units);
-    if (!fetch.forced && nMaybe > 0 && total !== nCounted + nMaybe) continue; // straddled: no cut
-    const counted: EpisodeJoin[] = [];
-    const maybe: EpisodeJoin[] = [];
-    for (let i = 0; i < joins.length; i++) {
-      if (isCounted(i)) counted.push(joins[i]!);
-      else if (los[i]! <= fetch.answeredAt) maybe.push(joins[i]!);
+    let inCut: EpisodeJoin[];
+    if (!fetch.forced && nMaybe > 0 && total !== nCounted + nMaybe) {
+      // Straddled: no cut, unless the order of the joins says which of them it counted.
+      if (input.countedAtJoin && since === null) {
+        const block = joins.flatMap((j, i) => (prev.counted.has(j.key) ? [] : [i]));
+        since = { block, settles: new Map() };
+      }
+      const inOrder = input.countedAtJoin
+        ? countedInJoinOrder(
+            input,
+            { ordered, index, units },
+            prev,
+            since!.block,
+            { los, his },
+            settles,
+          )
+        : null;
+      if (!inOrder) continue;
+      inCut = joins.filter((j) => inOrder.has(j.key) || prev.counted.has(j.key));
+    } else {
+      const counted: EpisodeJoin[] = [];
+      const maybe: EpisodeJoin[] = [];
+      for (let i = 0; i < joins.length; i++) {
+        if (isCounted(i)) counted.push(joins[i]!);
+        else if (los[i]! <= fetch.answeredAt) maybe.push(joins[i]!);
+      }
+      inCut = [...counted, ...maybe];
     }
-    const inCut = [...counted, ...maybe];
     const keys = new Set(inCut.map((j) => j.key));
     // A forced fetch closes whatever it covers, naming no one: it must not be skipped.
     if (!fetch.forced && ![...prev.counted].every((k) => keys.has(k))) continue;
@@ -331,6 +424,8 @@ export function solve(input: SolveInput): SolveResult {
     if (!fetch.forced && blockTotal > blockJoins.length && deficit.length > 0) {
       result.lagSignature ??= { deficit, surplusSentAt: fetch.sentAt };
     }
+    // A claimant whose block has a use for every join: it moved a counter after all, late.
+    if (!fetch.forced && claimed && blockTotal >= blockJoins.length) result.countedLate = true;
     if (!fetch.forced && blockTotal < blockJoins.length) {
       deficit = [...deficit, ...blockJoins];
       result.deficit.push(...blockJoins);
@@ -356,6 +451,7 @@ export function solve(input: SolveInput): SolveResult {
       }
     }
     prev = { fetch, counted: keys, units };
+    since = null;
     result.cuts.push({ fetch, counted: keys });
   }
 

@@ -104,6 +104,8 @@ export class TimingModel {
   private readonly lags: Samples;
   private readonly floors: Samples;
   private readonly ceilings: Samples;
+  /** When a use was last seen counted after its event (see `countedLate`). */
+  private countedLateAt = -Infinity;
   /** Lower bounds from millisecond timestamps (created messages), as opposed to whole seconds. */
   private preciseFloors = 0;
 
@@ -149,6 +151,19 @@ export class TimingModel {
     const lag = Math.min(this.config.maxLagMs, Math.max(0, lagMs));
     this.lags.add(at, lag);
     this.report.lag?.(lag / 1000);
+  }
+
+  /**
+   * A use turned out to be counted after a fetch sent after its event. Unlike a learned lag (which
+   * widens every join's interval) this only says that uses are not always counted in join order.
+   */
+  observeCountedLate(at: number): void {
+    this.countedLateAt = at;
+  }
+
+  /** Whether a use was seen counted after its event within the sample lifetime. */
+  countedLate(now: number): boolean {
+    return now - this.countedLateAt < this.config.sampleTtlMs;
   }
 
   /** Our clock minus Discord's, from the lower envelope of recent skews. */

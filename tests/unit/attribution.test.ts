@@ -403,4 +403,67 @@ describe('attribution state machine', () => {
       expect(early.filter(([m]) => w.decisions.has(m)).length).toBeLessThan(early.length / 2);
     });
   });
+
+  describe('countedAtJoin: uses counted in joined_at order', () => {
+    // Discord reads the counters and stamps our messages at the end of the request's 80 ms (as the
+    // simulator does): the clock places a read only within 80 ms plus the answer's own.
+    const late = (countedAtJoin: boolean) => {
+      const w = world({
+        dispatchDelayMs: 0,
+        fetchTiming: () => ({ readMs: 80, answerMs: 1 }),
+        stampDelay: () => 80,
+        config: { ...DEFAULT_ATTRIBUTION_CONFIG, settleMs: 100, countedAtJoin },
+      });
+      w.createInvite('alpha', '1001');
+      w.createInvite('beta', '1002');
+      w.prime();
+      return w;
+    };
+
+    it('places a fetch between two joins it straddles by their order, once a later one counts both', () => {
+      const results = [true, false].map((countedAtJoin) => {
+        const w = late(countedAtJoin);
+        w.join({ code: 'alpha' });
+        // After the fetch read the counters, within what the clock cannot place.
+        w.run(100);
+        w.join({ code: 'beta' });
+        w.run(30_000);
+        expect(w.wrongDecisions()).toEqual([]);
+        return ['m1', 'm2'].map((m) => [decisionOf(w, m)?.outcome, decisionOf(w, m)?.code]);
+      });
+      expect(results[0]).toEqual([
+        ['exact', 'alpha'],
+        ['exact', 'beta'],
+      ]);
+      // Without the assumption the counts cannot tell which of the two the first fetch counted.
+      expect(results[1]).toEqual([
+        ['ambiguous', null],
+        ['ambiguous', null],
+      ]);
+    });
+
+    it('does not place by order a fetch whose joins may include one that moved no counter', () => {
+      const w = late(true);
+      w.join({ discovery: true });
+      // Before the fetch reads: it counts beta's use, which by order would be the first join's.
+      w.run(50);
+      w.join({ code: 'beta' });
+      w.run(30_000);
+      expect(w.wrongDecisions()).toEqual([]);
+      expect(decisionOf(w, 'm2')?.outcome).not.toBe('exact');
+    });
+
+    it('stops trusting the order once it has learned that uses are counted after their events', () => {
+      const w = late(true);
+      // A use counted 300 ms after its event: a block a use short, then one a use over.
+      w.join({ code: 'alpha' }, { countAfterEventMs: 300 });
+      w.run(30_000);
+      // Now the first use lags behind the second join's, so the first fetch counted only the second.
+      w.join({ code: 'alpha' }, { countAfterEventMs: 200 });
+      w.run(60);
+      w.join({ code: 'beta' });
+      w.run(30_000);
+      expect(w.wrongDecisions()).toEqual([]);
+    });
+  });
 });

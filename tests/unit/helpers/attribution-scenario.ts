@@ -3,7 +3,10 @@
  * through the World with its own seeded randomness, then five simulated minutes to settle. Shared
  * by the property test and the regression tests that replay the counterexamples it found.
  */
-import { DEFAULT_ATTRIBUTION_CONFIG } from '../../../gateway/attribution/guild-attribution';
+import {
+  DEFAULT_ATTRIBUTION_CONFIG,
+  type AttributionConfig,
+} from '../../../gateway/attribution/guild-attribution';
 import { World } from './attribution-world';
 
 export type ScenarioInvite = { inviterId: string | null; maxUses: number; maxAgeMs: number | null };
@@ -34,7 +37,7 @@ export type Scenario = {
   steps: ScenarioStep[];
 };
 
-export function runScenario(s: Scenario): World {
+export function runScenario(s: Scenario, config: Partial<AttributionConfig> = {}): World {
   let seed = s.seed >>> 0 || 1;
   const random = () => {
     seed ^= seed << 13;
@@ -57,7 +60,7 @@ export function runScenario(s: Scenario): World {
         ? { afterEvent: true, delayMs: Math.floor(random() * (t.lagMaxMs + 1)) }
         : { afterEvent: false, delayMs: 0 },
     random,
-    config: DEFAULT_ATTRIBUTION_CONFIG,
+    config: { ...DEFAULT_ATTRIBUTION_CONFIG, ...config },
   });
   let codes = 0;
   const create = (i: { inviterId: string | null; maxUses: number; maxAgeMs: number | null }) =>
