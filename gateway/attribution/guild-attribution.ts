@@ -261,12 +261,19 @@ export class GuildAttribution {
   restore(
     invites: Iterable<InviteRecord>,
     vanity: VanityState | null,
+    /** When the baseline's fetch was sent. */
+    takenAt: number,
     episode: {
       state: EpisodeState;
       joins: { join: EpisodeJoin; decision: Decision | null }[];
     } | null = null,
   ): void {
-    this.baseline = InviteTable.from(invites);
+    // The stored rows keep invites that were already gone when the snapshot was taken (for their
+    // inviter). In the baseline they would look like invites gone since, their unused uses open:
+    // a one-use invite used up before the snapshot would be handed to the next join.
+    this.baseline = InviteTable.from(
+      [...invites].filter((i) => i.deletedAt === null || i.deletedAt > takenAt),
+    );
     this.current = this.baseline;
     this.baselineVanity = vanity;
     this.currentVanity = vanity;

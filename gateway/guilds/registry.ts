@@ -126,7 +126,7 @@ export class GuildRegistry {
     if (snapshot.takenAt === null) return;
     const state = snapshot.attributionState as EpisodeState | null;
     if (!state || !Array.isArray(state.fetches)) {
-      runner.state.restore(snapshot.invites, snapshot.vanity);
+      runner.state.restore(snapshot.invites, snapshot.vanity, snapshot.takenAt);
       return;
     }
     const rows = await this.read('load episode joins', () =>
@@ -156,7 +156,7 @@ export class GuildRegistry {
             };
       return { join, decision };
     });
-    runner.state.restore(snapshot.invites, snapshot.vanity, { state, joins });
+    runner.state.restore(snapshot.invites, snapshot.vanity, snapshot.takenAt!, { state, joins });
   }
 
   /** Reads wait out a database outage: the events that need them stay queued, nothing is dropped. */

@@ -232,4 +232,25 @@ describe('attribution regressions', () => {
       ],
     });
   });
+
+  it('a one-use invite used up before a re-baseline is not handed to the next join after a RESUME (m2 was exact with c0)', () => {
+    settled({
+      initial: [
+        { inviterId: '1001', maxUses: 1, maxAgeMs: null },
+        { inviterId: '1001', maxUses: 0, maxAgeMs: 500 },
+      ],
+      vanity: false,
+      latencyMs: 1,
+      canAudit: true,
+      seed: 167923155,
+      timing: { clockOffsetMs: 0, lateShare: 0, lateMaxMs: 300, afterEventShare: 0, lagMaxMs: 0 },
+      steps: [
+        { gapMs: 0, action: { kind: 'restart', mode: 'identify', downMs: 0 } },
+        { gapMs: 0, action: { kind: 'code', pick: 0 } },
+        { gapMs: 1021, action: { kind: 'restart', mode: 'resume', downMs: 0 } },
+        { gapMs: 1, action: { kind: 'discovery' } },
+        { gapMs: 0, action: { kind: 'code', pick: 0 } },
+      ],
+    });
+  });
 });

@@ -157,7 +157,7 @@ export class World {
               })),
           }
         : null;
-      this.state.restore(this.persisted.invites, this.persisted.vanity, episode);
+      this.state.restore(this.persisted.invites, this.persisted.vanity, this.episodeSince, episode);
     }
     for (const join of this.received.values()) {
       if (!this.decisions.has(join.key)) this.state.memberJoined(join, this.now);
@@ -277,6 +277,11 @@ export class World {
     }
     this.truths.set(memberId, truth);
     return true;
+  }
+
+  /** When the gateway received a member's GUILD_MEMBER_ADD (our clock), if it has. */
+  receivedAt(memberId: string): number | null {
+    return this.received.get(memberId)?.receivedAt ?? null;
   }
 
   liveCodes(): string[] {
