@@ -361,12 +361,14 @@ export function solve(input: SolveInput): SolveResult {
     const total = sumUnits(units);
     let inCut: EpisodeJoin[];
     if (!fetch.forced && nMaybe > 0 && total !== nCounted + nMaybe) {
-      // Straddled: no cut, unless the order of the joins says which of them it counted.
-      if (input.countedAtJoin && since === null) {
+      // Straddled: no cut, unless the order of the joins says which of them it counted. Not in a
+      // burst: dozens of joins straddle each fetch, and the bracket decides them within seconds.
+      const byOrder = input.countedAtJoin === true && nMaybe < input.burstJoins;
+      if (byOrder && since === null) {
         const block = joins.flatMap((j, i) => (prev.counted.has(j.key) ? [] : [i]));
         since = { block, settles: new Map() };
       }
-      const inOrder = input.countedAtJoin
+      const inOrder = byOrder
         ? countedInJoinOrder(
             input,
             { ordered, index, units },

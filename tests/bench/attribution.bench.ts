@@ -35,7 +35,7 @@ import { createMetrics } from '../../gateway/ops/metrics';
 import { startSimulator, type JoinTruth, type Simulator } from '../sim';
 import type { JoinTimingOptions } from '../sim/types';
 import { benchDatabase } from './lib/bench-db';
-import { exactLimit } from './lib/exact-limit';
+import { evaluateSchedule, exactLimit, type LimitJoin } from './lib/exact-limit';
 import { startNaiveTracker } from './lib/naive-tracker';
 import { percentile, prng, round, table } from './lib/stats';
 import type { BenchResult } from './run';
@@ -61,11 +61,15 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const LATENCY_MS = Number(process.env.BENCH_REST_LATENCY_MS ?? 80);
 /** The gateway's log (to stderr) while a scenario runs; e.g. `warn` shows failed writes. */
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'silent';
+/** The gateway as ATTRIBUTION_COUNTED_AT_JOIN=true runs it (trusting Discord's count order). */
+const COUNTED_AT_JOIN = process.env.BENCH_COUNTED_AT_JOIN === '1';
 const CODES_PER_GUILD = 50;
 const ALL: Scenario[] = [
   { name: 'steady_0.2', guilds: 50, rate: 0.2, seconds: 60, arrival: 'steady' },
   { name: 'steady_2', guilds: 5, rate: 2, seconds: 60, arrival: 'steady' },
+  { name: 'poisson_0.2', guilds: 50, rate: 0.2, seconds: 60, arrival: 'poisson' },
   { name: 'poisson_1', guilds: 10, rate: 1, seconds: 60, arrival: 'poisson' },
+  { name: 'poisson_2', guilds: 5, rate: 2, seconds: 60, arrival: 'poisson' },
   { name: 'raid_200', guilds: 1, rate: 200, seconds: 50, arrival: 'steady' },
   { name: 'raid_1code', guilds: 1, rate: 200, seconds: 20, arrival: 'steady', oneCode: true },
   {
@@ -179,7 +183,12 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
     await updateGuildSettings(db.handle.db, g.id, { logChannelId: g.log }, null);
   }
   const gateway = await startGateway(
-    ...simulatorGateway(sim, db.handle, { log: pino({ level: LOG_LEVEL }, pino.destination(2)) }),
+    ...simulatorGateway(sim, db.handle, {
+      log: pino({ level: LOG_LEVEL }, pino.destination(2)),
+      ...(COUNTED_AT_JOIN
+        ? { attribution: { ...DEFAULT_ATTRIBUTION_CONFIG, countedAtJoin: true } }
+        : {}),
+    }),
   );
   try {
     await until(
@@ -243,6 +252,46 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
       if (row.receivedAt) receivedLag.push(row.receivedAt.getTime() - row.joinedAt.getTime());
     }
     const pct = (n: number | undefined) => round((100 * (n ?? 0)) / plan.length, 2);
+    // The model again, on what happened: each use when the simulator counted it, each fetch at the
+    // moment its GUILD_MEMBER_ADD reached the gateway (the planned arrivals leave that delay out).
+    const measured = new Map<string, LimitJoin[]>();
+    for (const row of rows) {
+      const t = truth.get(`${row.guildId}:${row.memberId}`);
+      if (!t || !row.receivedAt) continue;
+      const at = t.countedAt ?? Date.parse(t.joinedAt);
+      const joins = measured.get(row.guildId) ?? [];
+      joins.push({
+        at,
+        code: t.countedAt === null ? null : t.code,
+        delayMs: row.receivedAt.getTime() - at,
+      });
+      measured.set(row.guildId, joins);
+    }
+    const measuredExact = [...measured.values()].reduce(
+      (sum, joins) =>
+        sum +
+        exactLimit(joins, { readMs: LATENCY_MS, budget: { count: 20, windowMs: 5000 } }).exact,
+      0,
+    );
+    // What the gateway's own fetches allowed (the simulator reads them one latency after they
+    // arrive), and how long a join waited for the next fetch of its guild: where a gap to the
+    // limit is the schedule's, not the inference's.
+    const fetchesOf = new Map<string, number[]>();
+    for (const r of sim.requests.slice(requestsBefore)) {
+      const guild = /^\/guilds\/(\d+)\/invites$/.exec(r.path)?.[1];
+      if (r.method === 'GET' && guild)
+        fetchesOf.set(guild, [...(fetchesOf.get(guild) ?? []), r.at]);
+    }
+    let scheduleExact = 0;
+    const fetchWait: number[] = [];
+    for (const [guild, joins] of measured) {
+      const sends = (fetchesOf.get(guild) ?? []).sort((a, b) => a - b);
+      scheduleExact += evaluateSchedule(joins, { readMs: LATENCY_MS }, sends);
+      for (const j of joins) {
+        const next = sends.find((at) => at >= j.at + (j.delayMs ?? 0));
+        if (next !== undefined) fetchWait.push(next - j.at - (j.delayMs ?? 0));
+      }
+    }
     const windows = Object.fromEntries(
       (await gateway.metrics.attributionWindows.get()).values.map((v) => [
         `window_${String(v.labels.window)}_ms`,
@@ -261,6 +310,10 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
       unknown_pct: pct(
         (outcomes.unknown ?? 0) + (outcomes.no_permission ?? 0) + (outcomes.downtime ?? 0),
       ),
+      limit_received_pct: pct(measuredExact),
+      schedule_allows_pct: pct(scheduleExact),
+      fetch_wait_p50_ms: round(percentile(fetchWait, 50), 0),
+      fetch_wait_p99_ms: round(percentile(fetchWait, 99), 0),
       fetches_per_join: round(invitesFetched(sim, requestsBefore) / plan.length, 3),
       p50_ms: round(percentile(latencies, 50), 0),
       p99_ms: round(percentile(latencies, 99), 0),
@@ -424,6 +477,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     revisions: per('revisions'),
     exact_pct: per('exact_pct'),
     limit_pct: per('limit_pct'),
+    limit_received_pct: per('limit_received_pct'),
     ambiguous_pct: per('ambiguous_pct'),
     unknown_pct: per('unknown_pct'),
     fetches_per_join: per('fetches_per_join'),
