@@ -178,13 +178,8 @@ function burstBrackets(
   const received = input.joins.map((j) => j.receivedAt).sort((a, b) => a - b);
   // Cumulative uses per fetch, in send order; counters never go back.
   const ordered = [...input.fetches].sort((a, b) => a.sentAt - b.sentAt);
-  let running = new Map<string, number>();
-  const units = ordered.map((fetch) => {
-    const now = certainUnits(fetch.diff, input.verdicts);
-    for (const [code, n] of running) if ((now.get(code) ?? 0) < n) now.set(code, n);
-    running = now;
-    return now;
-  });
+  let running: ReadonlyMap<string, number> = new Map();
+  const units = ordered.map((fetch) => (running = unitsAtLeast(fetch, input.verdicts, running)));
   // Running maximum: answers come in send order, and if one ever did not, an earlier fetch is safe.
   let latest = -Infinity;
   const answeredBy = ordered.map((f) => (latest = Math.max(latest, f.answeredAt)));
@@ -235,6 +230,17 @@ function burstBrackets(
     });
   }
   return { brackets, held };
+}
+
+/** A fetch's certain units, none below an earlier fetch's: counters never go back. */
+function unitsAtLeast(
+  fetch: EpisodeFetch,
+  verdicts: ReadonlyMap<string, VanishedVerdict>,
+  floor: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const units = certainUnits(fetch.diff, verdicts);
+  for (const [code, n] of floor) if ((units.get(code) ?? 0) < n) units.set(code, n);
+  return units;
 }
 
 /** How many of the sorted `values` lie in (from, to]. */
@@ -289,8 +295,7 @@ function countedInJoinOrder(
   if (proof < 0) return null;
   const proven = block.filter((i) => his[i]! <= ordered[proof]!.sentAt);
   const since = sumUnits(prev.units);
-  const later = certainUnits(ordered[proof]!.diff, input.verdicts);
-  for (const [code, n] of units) if ((later.get(code) ?? 0) < n) later.set(code, n);
+  const later = unitsAtLeast(ordered[proof]!, input.verdicts, units);
   if (sumUnits(later) - since !== proven.length) return null;
   const k = sumUnits(units) - since;
   if (k < 0 || k > proven.length) return null;
@@ -356,8 +361,7 @@ export function solve(input: SolveInput): SolveResult {
     }
     // Counters never go back: a code the baseline did not list and that vanished since an earlier
     // cut (expired, or created and lost across a restart) keeps the uses that cut saw.
-    const units = certainUnits(fetch.diff, verdicts);
-    for (const [code, n] of prev.units) if ((units.get(code) ?? 0) < n) units.set(code, n);
+    const units = unitsAtLeast(fetch, verdicts, prev.units);
     const total = sumUnits(units);
     let inCut: EpisodeJoin[];
     if (!fetch.forced && nMaybe > 0 && total !== nCounted + nMaybe) {

@@ -123,14 +123,15 @@ export class GuildRegistry {
    * (decided ones with their decision), so a late event after a restart can still revise them.
    */
   private async restoreState(runner: GuildRunner, snapshot: StoredSnapshot): Promise<void> {
-    if (snapshot.takenAt === null) return;
+    const { takenAt } = snapshot;
+    if (takenAt === null) return;
     const state = snapshot.attributionState as EpisodeState | null;
     if (!state || !Array.isArray(state.fetches)) {
-      runner.state.restore(snapshot.invites, snapshot.vanity, snapshot.takenAt);
+      runner.state.restore(snapshot.invites, snapshot.vanity, takenAt);
       return;
     }
     const rows = await this.read('load episode joins', () =>
-      episodeJoins(this.deps.db, runner.guildId, snapshot.takenAt!),
+      episodeJoins(this.deps.db, runner.guildId, takenAt),
     );
     const joins = rows.map((row) => {
       const joinedAt = row.joinedAt.toISOString();
@@ -156,7 +157,7 @@ export class GuildRegistry {
             };
       return { join, decision };
     });
-    runner.state.restore(snapshot.invites, snapshot.vanity, snapshot.takenAt!, { state, joins });
+    runner.state.restore(snapshot.invites, snapshot.vanity, takenAt, { state, joins });
   }
 
   /** Reads wait out a database outage: the events that need them stay queued, nothing is dropped. */

@@ -64,6 +64,8 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'silent';
 /** The gateway as ATTRIBUTION_COUNTED_AT_JOIN=true runs it (trusting Discord's count order). */
 const COUNTED_AT_JOIN = process.env.BENCH_COUNTED_AT_JOIN === '1';
 const CODES_PER_GUILD = 50;
+/** The model's reads: one REST latency after sending, 20 fetches per 5 s per guild (the invites route). */
+const MODEL = { readMs: LATENCY_MS, budget: { count: 20, windowMs: 5000 } };
 const ALL: Scenario[] = [
   { name: 'steady_0.2', guilds: 50, rate: 0.2, seconds: 60, arrival: 'steady' },
   { name: 'steady_2', guilds: 5, rate: 2, seconds: 60, arrival: 'steady' },
@@ -268,9 +270,7 @@ async function runOurs(s: Scenario, plan: PlannedJoin[], log: (line: string) => 
       measured.set(row.guildId, joins);
     }
     const measuredExact = [...measured.values()].reduce(
-      (sum, joins) =>
-        sum +
-        exactLimit(joins, { readMs: LATENCY_MS, budget: { count: 20, windowMs: 5000 } }).exact,
+      (sum, joins) => sum + exactLimit(joins, MODEL).exact,
       0,
     );
     // What the gateway's own fetches allowed (the simulator reads them one latency after they
@@ -445,10 +445,7 @@ function modelLimitPct(s: Scenario, plan: PlannedJoin[]): number {
       .filter((j) => j.guild === guild)
       .map((j) => ({ at: j.at, code: j.code < 0 ? null : String(j.code) }));
     if (joins.length === 0) continue;
-    exact += exactLimit(joins, {
-      readMs: LATENCY_MS,
-      budget: { count: 20, windowMs: 5000 },
-    }).exact;
+    exact += exactLimit(joins, MODEL).exact;
   }
   return round((100 * exact) / Math.max(1, plan.length), 2) ?? 0;
 }

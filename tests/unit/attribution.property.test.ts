@@ -5,7 +5,9 @@
  * counted up to 1 s after their event, our clock seconds off Discord's), the engine with its default
  * settings (it has to measure the timing itself) ends with no decision naming a wrong code or
  * inviter, no XP held for a wrong join, every join decided, and every change of a decision handed
- * out as a recorded revision. It reports how often a first decision had to be revised.
+ * out as a recorded revision. It reports how often a first decision had to be revised. A second
+ * run checks the same with ATTRIBUTION_COUNTED_AT_JOIN on a Discord that counts every use at its
+ * join (the assumption that setting makes; with late counts it can swap codes, see solve.ts).
  *
  * ATTRIBUTION_PROPERTY_RUNS raises the number of runs (CI runs the default).
  */
